@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EngramBulkLoad.Identity;
+
+/// <summary>
+/// Deterministic ids. A memory id depends only on the record's source identity (kind, source name,
+/// collection, key), never on the run, so re-running any stage or the whole job creates nothing new.
+/// </summary>
+public static class MemoryIdentity
+{
+    /// <summary>Prefix of every memory id this tool writes, so its memories are recognisable in Engram.</summary>
+    public const string MemoryPrefix = "ebl_";
+
+    /// <summary>Prefix of every edge id.</summary>
+    public const string EdgePrefix = "ebe_";
+
+    /// <summary>
+    /// The memory id of a source record: <c>ebl_</c> and 32 hex digits (128 bits of SHA-256 over the
+    /// identity fields, separated by a byte that cannot occur in them).
+    /// </summary>
+    public static string ForRecord(string sourceKind, string sourceName, string collection, string sourceKey)
+        => MemoryPrefix + Hash128(sourceKind, sourceName, collection, sourceKey);
+
+    /// <summary>The id of an edge: the same (from, to, relation) always gives the same id.</summary>
+    public static string ForEdge(string fromMemoryId, string toMemoryId, string relation)
+        => EdgePrefix + Hash128(fromMemoryId, toMemoryId, relation);
+
+    private static string Hash128(params ReadOnlySpan<string> parts)
+    {
+        var length = 0;
+        foreach (var part in parts)
+        {
+            length += Encoding.UTF8.GetByteCount(part) + 1;
+        }
+
+        var buffer = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            offset += Encoding.UTF8.GetBytes(part, buffer[offset..]);
+            // 0x1F (unit separator) never appears in UTF-8 of text that names a table or key value
+            // in practice, and a part boundary must not be shiftable: ("ab","c") != ("a","bc").
+            buffer[offset++] = 0x1F;
+        }
+
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(buffer, hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
+}

@@ -1,0 +1,35 @@
+namespace EngramBulkLoad.Records;
+
+/// <summary>Stable reason codes for rejects, grouped in reports. Messages carry the details.</summary>
+public static class RejectCodes
+{
+    /// <summary>The record has no key, or a key column is NULL.</summary>
+    public const string MissingKey = "missing_key";
+
+    /// <summary>The text the memory's content is built from is NULL or blank.</summary>
+    public const string EmptyText = "empty_text";
+
+    /// <summary>The content is larger than the configured limit.</summary>
+    public const string TextTooLarge = "text_too_large";
+
+    /// <summary>A field has a type the mapping cannot turn into text or metadata.</summary>
+    public const string UnsupportedType = "unsupported_type";
+
+    /// <summary>A line or document could not be parsed.</summary>
+    public const string Malformed = "malformed";
+
+    /// <summary>Two records in one source have the same key; the first one is kept.</summary>
+    public const string DuplicateKey = "duplicate_key";
+
+    /// <summary>An edge names a record that is not in the snapshot or was not loaded.</summary>
+    public const string MissingEndpoint = "missing_endpoint";
+
+    /// <summary>A vector has the wrong dimension or non-finite values.</summary>
+    public const string BadVector = "bad_vector";
+
+    /// <summary>The embedding service refused the text.</summary>
+    public const string EmbedFailed = "embed_failed";
+
+    /// <summary>Engram refused the record; the message carries Engram's own words.</summary>
+    public const string EngramRejected = "engram_rejected";
+}
