@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace EngramBulkLoad.Embedding.Service.Metrics;
+
+/// <summary>
+/// The service's instruments, on a System.Diagnostics.Metrics meter named
+/// <see cref="MeterName"/> (so OpenTelemetry can collect them too), exported for Prometheus by
+/// <see cref="PrometheusTextExporter"/>. Every instrument is tagged with the model id.
+/// </summary>
+internal sealed class EmbeddingMetrics : IDisposable
+{
+    public const string MeterName = "EngramBulkLoad.Embedding.Service";
+
+    private readonly ConcurrentDictionary<string, Func<int>> _queues = new(StringComparer.Ordinal);
+    private readonly Counter<long> _texts;
+    private readonly Counter<long> _tokens;
+    private readonly Counter<long> _truncated;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _oomSplits;
+    private readonly Histogram<int> _batchTexts;
+    private readonly Histogram<int> _batchTokens;
+    private readonly Histogram<double> _padding;
+    private readonly Histogram<double> _tokenizeSeconds;
+    private readonly Histogram<double> _inferenceSeconds;
+
+    public EmbeddingMetrics()
+    {
+        Meter = new Meter(MeterName);
+        Meter.CreateObservableGauge("embedding_queue_depth", ObserveQueues, "{text}", "Texts waiting for a batch, per model.");
+        _texts = Meter.CreateCounter<long>("embedding_texts_total", "{text}", "Texts embedded.");
+        _tokens = Meter.CreateCounter<long>("embedding_tokens_total", "{token}", "Real (unpadded) tokens embedded.");
+        _truncated = Meter.CreateCounter<long>("embedding_truncated_total", "{text}", "Texts cut to the model's maximum length.");
+        _rejected = Meter.CreateCounter<long>("embedding_rejected_total", "{request}", "Requests refused, by reason.");
+        _oomSplits = Meter.CreateCounter<long>("embedding_oom_splits_total", "{batch}", "Batches halved after running out of memory.");
+        _batchTexts = Meter.CreateHistogram<int>("embedding_batch_texts", "{text}", "Texts per inference batch.");
+        _batchTokens = Meter.CreateHistogram<int>("embedding_batch_tokens", "{token}", "Padded tokens per inference batch.");
+        _padding = Meter.CreateHistogram<double>("embedding_batch_padding_ratio", null, "Share of a batch's tokens that are padding.");
+        _tokenizeSeconds = Meter.CreateHistogram<double>("embedding_tokenize_seconds", "s", "Time to tokenize one request.");
+        _inferenceSeconds = Meter.CreateHistogram<double>("embedding_inference_seconds", "s", "Time to run one batch through the model.");
+    }
+
+    public Meter Meter { get; }
+
+    public void RegisterQueue(string modelId, Func<int> depth) => _queues[modelId] = depth;
+
+    public void BatchRan(string modelId, int texts, int paddedTokens, int realTokens, TimeSpan elapsed)
+    {
+        var tag = Model(modelId);
+        _batchTexts.Record(texts, tag);
+        _batchTokens.Record(paddedTokens, tag);
+        _padding.Record(paddedTokens == 0 ? 0 : 1.0 - ((double)realTokens / paddedTokens), tag);
+        _inferenceSeconds.Record(elapsed.TotalSeconds, tag);
+    }
+
+    public void Embedded(string modelId, int texts, long tokens, int truncated)
+    {
+        var tag = Model(modelId);
+        _texts.Add(texts, tag);
+        _tokens.Add(tokens, tag);
+        if (truncated > 0)
+        {
+            _truncated.Add(truncated, tag);
+        }
+    }
+
+    public void Tokenized(string modelId, TimeSpan elapsed) => _tokenizeSeconds.Record(elapsed.TotalSeconds, Model(modelId));
+
+    public void Rejected(string modelId, string reason)
+        => _rejected.Add(1, new KeyValuePair<string, object?>("model", modelId), new KeyValuePair<string, object?>("reason", reason));
+
+    public void OutOfMemorySplit(string modelId) => _oomSplits.Add(1, Model(modelId));
+
+    private IEnumerable<Measurement<int>> ObserveQueues()
+        => _queues.Select(q => new Measurement<int>(q.Value(), Model(q.Key)));
+
+    private static KeyValuePair<string, object?> Model(string modelId) => new("model", modelId);
+
+    public void Dispose() => Meter.Dispose();
+}

@@ -1,0 +1,15 @@
+using EngramBulkLoad.Embedding.Service.Batching;
+
+namespace EngramBulkLoad.Embedding.Service.Models;
+
+/// <summary>A model the service answers with: an ONNX model behind the batcher, or the lexical embedder.</summary>
+internal interface IServedModel : IAsyncDisposable
+{
+    EmbedderInfo Info { get; }
+
+    /// <summary>"wordpiece", "bpe", "sentencepiece" or "hashing".</summary>
+    string TokenizerKind { get; }
+
+    /// <summary>One result per text, in order.</summary>
+    Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken);
+}

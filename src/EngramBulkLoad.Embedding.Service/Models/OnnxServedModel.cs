@@ -1,0 +1,86 @@
+using EngramBulkLoad.Embedding.Service.Batching;
+using EngramBulkLoad.Embedding.Service.Inference;
+using EngramBulkLoad.Embedding.Service.Metrics;
+using EngramBulkLoad.Embedding.Service.Options;
+using EngramBulkLoad.Embedding.Service.Tokenization;
+using EngramBulkLoad.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace EngramBulkLoad.Embedding.Service.Models;
+
+/// <summary>
+/// An ONNX model served through the batcher. Tokenization runs on the caller's request thread, so it
+/// overlaps with inference of other callers' batches; the batcher's single worker owns the session.
+/// </summary>
+internal sealed class OnnxServedModel : IServedModel
+{
+    private readonly TextTokenizer _tokenizer;
+    private readonly OnnxEncoder _encoder;
+    private readonly TokenBudgetBatcher _batcher;
+    private readonly EmbeddingMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
+
+    private OnnxServedModel(EmbedderInfo info, TextTokenizer tokenizer, OnnxEncoder encoder, TokenBudgetBatcher batcher, EmbeddingMetrics metrics, TimeProvider timeProvider)
+    {
+        Info = info;
+        _tokenizer = tokenizer;
+        _encoder = encoder;
+        _batcher = batcher;
+        _metrics = metrics;
+        _timeProvider = timeProvider;
+    }
+
+    public EmbedderInfo Info { get; }
+
+    public string TokenizerKind => _tokenizer.Kind;
+
+    public static async Task<OnnxServedModel> LoadAsync(ModelFolderOptions folderOptions, EmbeddingServiceOptions options, ExecutionProviderChooser chooser, EmbeddingMetrics metrics, ILogger logger, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var folder = await ModelFolder.LoadAsync(folderOptions.Path, folderOptions.Id, folderOptions.MaxSequenceLength, cancellationToken);
+        if (folder.MaxSequenceLength > options.Batching.TokenBudget)
+        {
+            throw ErrorFactory.Config("EmbeddingService:Batching:TokenBudget", $"is {options.Batching.TokenBudget}, less than model '{folder.Id}''s maximum sequence length {folder.MaxSequenceLength}: its longest texts would fit no batch.", $"Raise TokenBudget to at least {folder.MaxSequenceLength}.");
+        }
+
+        var tokenizer = TokenizerLoader.Load(folder);
+        var (session, choice, precision) = chooser.Open(folder.Id, folder.ModelFile, folder.Fp16ModelFile, options.Precision);
+        OnnxEncoder encoder;
+        try
+        {
+            encoder = new OnnxEncoder(session, tokenizer.PadId, folder.Id, folder.ConfigInt("hidden_size"));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+
+        var info = new EmbedderInfo(folder.Id, encoder.Dimension, EmbedderKinds.Onnx, folder.MaxSequenceLength, choice.Provider, precision, folder.FilesHash);
+        var batcher = new TokenBudgetBatcher(encoder, options.Batching, metrics, folder.Id, logger, timeProvider);
+        logger.LogInformation(
+            "Loaded model {ModelId}: dimension {Dimension}, max length {MaxLength}, tokenizer {Tokenizer}, provider {Provider} ({Reason}), precision {Precision}, files {Hash}.",
+            folder.Id, encoder.Dimension, folder.MaxSequenceLength, tokenizer.Kind, choice.Provider, choice.Reason, precision, folder.FilesHash[..12]);
+        return new OnnxServedModel(info, tokenizer, encoder, batcher, metrics, timeProvider);
+    }
+
+    public async Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var started = _timeProvider.GetTimestamp();
+        var tokenized = new TokenizedText[texts.Count];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            tokenized[i] = _tokenizer.Encode(texts[i], Info.MaxSequenceLength);
+        }
+
+        _metrics.Tokenized(Info.ModelId, _timeProvider.GetElapsedTime(started));
+        var results = await _batcher.SubmitAsync(tokenized, cancellationToken);
+        _metrics.Embedded(Info.ModelId, results.Length, results.Sum(r => (long)r.TokenCount), results.Count(r => r.Truncated));
+        return results;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _batcher.DisposeAsync();
+        _encoder.Dispose();
+    }
+}
