@@ -79,7 +79,7 @@ public sealed class PartFile
 }
 
 /// <summary>
-/// Counts of one part. Invariants: SourceRows = Staged + ExtractRejected; Staged = Embedded +
+/// Counts of one part. Invariants: SourceRows = Staged + ExtractRejected + StandaloneEdges; Staged = Embedded +
 /// EmbedRejected once embedded; Embedded = Loaded + LoadRejected once loaded.
 /// </summary>
 public sealed class PartCounts
@@ -91,6 +91,9 @@ public sealed class PartCounts
     public long ExtractRejected { get; set; }
 
     public long Edges { get; set; }
+
+    /// <summary>Source rows that were edges of their own (lines of an edges file), not records.</summary>
+    public long StandaloneEdges { get; set; }
 
     public long? Embedded { get; set; }
 

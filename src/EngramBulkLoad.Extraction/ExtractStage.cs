@@ -1,0 +1,166 @@
+using System.Threading.Channels;
+using EngramBulkLoad.Configuration;
+using EngramBulkLoad.Snapshot;
+using EngramBulkLoad.Snapshot.Manifest;
+using EngramBulkLoad.Sources;
+
+namespace EngramBulkLoad.Extraction;
+
+/// <summary>
+/// The extract stage: reads every collection of every source into part files of the snapshot. A part
+/// is recorded in the manifest, with the cursor to resume after it, only once its files are whole on
+/// disk; a killed run therefore redoes at most the part it was writing, and never stages a row twice.
+/// Reading and writing overlap through a bounded channel, so one core decodes rows while the other
+/// encodes Parquet, and memory stays flat.
+/// </summary>
+public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, ExtractProgress progress)
+{
+    private const int ChannelCapacity = 4096;
+
+    /// <summary>Runs the stage over the sources; collections already completed in the snapshot are skipped.</summary>
+    /// <returns>The counts per collection, this run and earlier runs together.</returns>
+    public async Task<IReadOnlyList<CollectionCounts>> RunAsync(IReadOnlyList<IRecordSource> sources, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        foreach (var source in sources)
+        {
+            await source.CheckAsync(cancellationToken);
+        }
+
+        foreach (var source in sources)
+        {
+            foreach (var collection in source.Collections)
+            {
+                await ExtractCollectionAsync(source, collection, cancellationToken);
+            }
+        }
+
+        return CountsOf(store.ReadManifest(), sources);
+    }
+
+    /// <summary>The counts per collection a manifest records.</summary>
+    public static IReadOnlyList<CollectionCounts> CountsOf(SnapshotManifest manifest, IReadOnlyList<IRecordSource>? sources = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var names = sources?.SelectMany(s => s.Collections.Select(c => (s.Name, c)))
+            ?? manifest.Collections.Select(c => (c.Source, c.Collection));
+        return names.Select(name =>
+        {
+            var parts = manifest.Parts.Where(p => p.Source == name.Item1 && p.Collection == name.Item2).ToList();
+            return new CollectionCounts(
+                name.Item1, name.Item2,
+                parts.Sum(p => p.Counts.SourceRows), parts.Sum(p => p.Counts.Staged), parts.Sum(p => p.Counts.ExtractRejected),
+                parts.Sum(p => p.Counts.Edges), parts.Sum(p => p.Counts.StandaloneEdges), parts.Count);
+        }).ToList();
+    }
+
+    private async Task ExtractCollectionAsync(IRecordSource source, string collection, CancellationToken cancellationToken)
+    {
+        var state = store.ReadManifest().Collections.FirstOrDefault(c => c.Source == source.Name && c.Collection == collection);
+        if (state?.Completed == true)
+        {
+            return;
+        }
+
+        var cursor = state?.Cursor;
+        var index = state?.NextPartIndex ?? 0;
+        progress.Start(source.Name, collection, cursor is null ? await source.EstimateCountAsync(collection, cancellationToken) : null);
+
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var channel = Channel.CreateBounded<SourceItem>(new BoundedChannelOptions(ChannelCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var producer = Task.Run(() => ProduceAsync(source, collection, cursor, channel.Writer, reading.Token), CancellationToken.None);
+
+        PartBuilder? part = null;
+        try
+        {
+            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                // Parts end only between rows with different cursors: rows sharing a key (a query
+                // without a unique key) must land in one part, or a resume "after" that key would skip some.
+                if (part is not null && part.SourceRows >= settings.PartSize && item.Cursor != part.LastCursor)
+                {
+                    await CommitAsync(part, source.Name, collection, index, completed: false, cancellationToken);
+                    await part.DisposeAsync();
+                    part = null;
+                    index++;
+                }
+
+                part ??= new PartBuilder(store, source.Name, collection, index);
+                var bytes = await part.AddAsync(item, cancellationToken);
+                progress.Add(1, bytes);
+            }
+
+            await producer;
+            if (part is not null)
+            {
+                await CommitAsync(part, source.Name, collection, index, completed: true, cancellationToken);
+            }
+            else
+            {
+                await store.UpdateAsync(m => Progress(m, source.Name, collection).Completed = true, cancellationToken);
+            }
+        }
+        catch
+        {
+            await reading.CancelAsync();
+            await Task.WhenAny(producer);
+            throw;
+        }
+        finally
+        {
+            if (part is not null)
+            {
+                await part.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task ProduceAsync(IRecordSource source, string collection, string? cursor, ChannelWriter<SourceItem> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var item in source.ReadAsync(collection, cursor, cancellationToken))
+            {
+                await writer.WriteAsync(item, cancellationToken);
+            }
+
+            writer.Complete();
+        }
+        catch (Exception ex)
+        {
+            // The consumer rethrows this from ReadAllAsync, so a source failure stops the stage with its own message.
+            writer.Complete(ex);
+            throw;
+        }
+    }
+
+    private async Task CommitAsync(PartBuilder part, string source, string collection, int index, bool completed, CancellationToken cancellationToken)
+    {
+        var entry = await part.CompleteAsync(cancellationToken);
+        await store.UpdateAsync(manifest =>
+        {
+            manifest.Parts.Add(entry);
+            var state = Progress(manifest, source, collection);
+            state.Cursor = entry.Cursor;
+            state.NextPartIndex = index + 1;
+            state.Completed = completed;
+        }, cancellationToken);
+    }
+
+    private static CollectionProgress Progress(SnapshotManifest manifest, string source, string collection)
+    {
+        var state = manifest.Collections.FirstOrDefault(c => c.Source == source && c.Collection == collection);
+        if (state is null)
+        {
+            state = new CollectionProgress { Source = source, Collection = collection };
+            manifest.Collections.Add(state);
+        }
+
+        return state;
+    }
+}

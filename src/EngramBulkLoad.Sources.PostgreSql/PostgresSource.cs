@@ -1,0 +1,297 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EngramBulkLoad.Errors;
+using EngramBulkLoad.Records;
+using EngramBulkLoad.Sources.Mapping;
+using Npgsql;
+
+namespace EngramBulkLoad.Sources.PostgreSql;
+
+/// <summary>
+/// Reads tables and queries in key order with one streaming query each (Npgsql reads rows as they
+/// arrive, so memory stays flat on any table size). Resume is keyset pagination: WHERE key > last key,
+/// with the key's own text form from the server so the comparison is exact for every key type.
+/// </summary>
+internal sealed class PostgresSource : IRecordSource
+{
+    private const string KeyTextPrefix = "__ebl_key_";
+
+    private readonly PostgresSourceOptions _options;
+    private readonly JsonElement _section;
+    private readonly Dictionary<string, CollectionShape> _shapes = new(StringComparer.Ordinal);
+
+    public PostgresSource(string name, PostgresSourceOptions options, JsonElement section)
+    {
+        Name = name;
+        _options = options;
+        _section = section;
+        Collections = options.Collections.Select(c => c.Name).ToList();
+    }
+
+    public string Name { get; }
+
+    public string Kind => "postgres";
+
+    public IReadOnlyList<string> Collections { get; }
+
+    public JsonObject DescribeSettings() => SourceSettings.Redact(_section, PostgresSourceOptions.Redact);
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(null, cancellationToken);
+        foreach (var collection in _options.Collections)
+        {
+            _shapes[collection.Name] = await DescribeAsync(connection, collection, cancellationToken);
+        }
+    }
+
+    public async Task<long?> EstimateCountAsync(string collection, CancellationToken cancellationToken)
+    {
+        var options = Find(collection);
+        if (options.Table is null)
+        {
+            return null;
+        }
+
+        await using var connection = await OpenAsync(collection, cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT c.reltuples::bigint FROM pg_class c WHERE c.oid = to_regclass(@t)", connection);
+        command.Parameters.AddWithValue("t", options.Table);
+        var estimate = await command.ExecuteScalarAsync(cancellationToken);
+        return estimate is long n && n >= 0 ? n : null;
+    }
+
+    public async IAsyncEnumerable<SourceItem> ReadAsync(string collection, string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var options = Find(collection);
+        await using var connection = await OpenAsync(collection, cancellationToken);
+        if (!_shapes.TryGetValue(collection, out var shape))
+        {
+            shape = await DescribeAsync(connection, options, cancellationToken);
+            _shapes[collection] = shape;
+        }
+
+        var mapper = new RecordMapper(Kind, Name, collection, options.Mapping);
+        var resume = KeysetCursor.Parse(cursor);
+        if (resume?.NullRowsDone is null)
+        {
+            await foreach (var item in ReadKeyedAsync(connection, options, shape, mapper, resume, cancellationToken))
+            {
+                yield return item;
+            }
+        }
+
+        await foreach (var item in ReadNullKeysAsync(connection, options, shape, mapper, resume?.NullRowsDone ?? 0, cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private async IAsyncEnumerable<SourceItem> ReadKeyedAsync(
+        NpgsqlConnection connection, PostgresCollectionOptions options, CollectionShape shape, RecordMapper mapper, KeysetCursor? resume,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var keys = options.Mapping.Key;
+        var sql = new StringBuilder();
+        sql.Append("SELECT src.*");
+        for (var i = 0; i < keys.Count; i++)
+        {
+            sql.Append($", src.{Quote(keys[i])}::text AS {KeyTextPrefix}{i}");
+        }
+
+        sql.Append($" FROM {shape.From} WHERE ");
+        sql.Append(string.Join(" AND ", keys.Select(k => $"src.{Quote(k)} IS NOT NULL")));
+        await using var command = new NpgsqlCommand { Connection = connection, CommandTimeout = 0 };
+        if (resume?.After is { } after)
+        {
+            sql.Append($" AND ({string.Join(", ", keys.Select(k => $"src.{Quote(k)}"))}) > (");
+            sql.Append(string.Join(", ", keys.Select((_, i) => $"CAST(@k{i} AS {shape.KeyTypes[i]})")));
+            sql.Append(')');
+            for (var i = 0; i < after.Length; i++)
+            {
+                command.Parameters.AddWithValue($"k{i}", after[i]);
+            }
+        }
+
+        sql.Append(" ORDER BY ").Append(string.Join(", ", keys.Select(k => $"src.{Quote(k)}")));
+        command.CommandText = sql.ToString();
+
+        await using var reader = await ExecuteAsync(command, options.Name, cancellationToken);
+        string[]? previous = null;
+        while (await ReadAsync(reader, options.Name, cancellationToken))
+        {
+            var keyText = new string[keys.Count];
+            for (var i = 0; i < keyText.Length; i++)
+            {
+                keyText[i] = reader.GetString(shape.Columns.Count + i);
+            }
+
+            var cursor = new KeysetCursor { After = keyText, Types = shape.KeyTypes }.ToJson();
+            var location = $"key {string.Join(", ", keyText)}";
+            var row = ReadRow(reader, shape, out var problem);
+            if (problem is not null)
+            {
+                yield return mapper.Reject(cursor, location, mapper.KeyOf(row), null, RejectCodes.UnsupportedType, problem);
+            }
+            else if (previous is not null && previous.AsSpan().SequenceEqual(keyText))
+            {
+                var key = mapper.KeyOf(row);
+                yield return mapper.Reject(cursor, location, key, key is null ? null : mapper.MemoryIdOf(key), RejectCodes.DuplicateKey,
+                    $"key {string.Join(", ", keyText)} appears on more than one row; the first is kept. Choose key columns that are unique.");
+            }
+            else
+            {
+                yield return mapper.Map(row, cursor, location);
+            }
+
+            previous = keyText;
+        }
+    }
+
+    private async IAsyncEnumerable<SourceItem> ReadNullKeysAsync(
+        NpgsqlConnection connection, PostgresCollectionOptions options, CollectionShape shape, RecordMapper mapper, long skip,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var keys = options.Mapping.Key;
+        await using var command = new NpgsqlCommand(
+            $"SELECT src.* FROM {shape.From} WHERE {string.Join(" OR ", keys.Select(k => $"src.{Quote(k)} IS NULL"))}", connection)
+        { CommandTimeout = 0 };
+        await using var reader = await ExecuteAsync(command, options.Name, cancellationToken);
+        long done = 0;
+        while (await ReadAsync(reader, options.Name, cancellationToken))
+        {
+            done++;
+            if (done <= skip)
+            {
+                continue;
+            }
+
+            var row = ReadRow(reader, shape, out _);
+            yield return mapper.Map(row, new KeysetCursor { NullRowsDone = done }.ToJson(), $"row {done} with a NULL key");
+        }
+    }
+
+    private static FieldRow ReadRow(NpgsqlDataReader reader, CollectionShape shape, out string? problem)
+    {
+        problem = null;
+        var values = new object?[shape.Columns.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            try
+            {
+                var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                values[i] = shape.IsJson[i] && value is string json ? new RawJson(json) : value;
+            }
+            catch (Exception ex) when (ex is InvalidCastException or OverflowException or NotSupportedException or InvalidOperationException or ArgumentException)
+            {
+                problem ??= $"column '{shape.Columns[i]}' ({reader.GetDataTypeName(i)}) holds a value the reader cannot convert: {ex.Message}. Cast it in a query (e.g. {shape.Columns[i]}::text) or exclude it.";
+            }
+        }
+
+        return new FieldRow(shape.Columns, shape.Index, values);
+    }
+
+    private async Task<CollectionShape> DescribeAsync(NpgsqlConnection connection, PostgresCollectionOptions options, CancellationToken cancellationToken)
+    {
+        string from;
+        if (options.Table is { } table)
+        {
+            await using var exists = new NpgsqlCommand("SELECT to_regclass(@t)::text", connection);
+            exists.Parameters.AddWithValue("t", table);
+            if (await RunScalarAsync(exists, options.Name, cancellationToken) is not string)
+            {
+                throw ErrorFactory.Source(Name, options.Name, $"table '{table}' does not exist in database '{connection.Database}' (or the user cannot see it). Check the name; write it as schema.table when it is not in the search path.");
+            }
+
+            from = $"{QuoteQualified(table)} AS src";
+        }
+        else
+        {
+            from = $"({options.Query!.TrimEnd().TrimEnd(';')}) AS src";
+        }
+
+        await using var probe = new NpgsqlCommand($"SELECT src.* FROM {from} LIMIT 0", connection);
+        await using var reader = await ExecuteAsync(probe, options.Name, cancellationToken);
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
+        var types = Enumerable.Range(0, reader.FieldCount).Select(reader.GetDataTypeName).ToList();
+        var index = FieldRow.IndexOf(columns);
+        var missing = options.Mapping.NamedFields().Where(field => !index.ContainsKey(field)).ToList();
+        if (missing.Count > 0)
+        {
+            throw ErrorFactory.Source(Name, options.Name,
+                $"has no column {string.Join(", ", missing.Select(m => $"'{m}'"))}; its columns are {string.Join(", ", columns)}. Fix the mapping (names are case-sensitive).");
+        }
+
+        var keyTypes = options.Mapping.Key.Select(key => SafeTypeName(types[index[key]])).ToArray();
+        return new CollectionShape(from, columns, index, types.Select(t => t is "json" or "jsonb").ToArray(), keyTypes);
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(string? collection, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(_options.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            await connection.DisposeAsync();
+            throw PostgresErrors.Translate(ex, Name, collection, _options.ConnectionString);
+        }
+    }
+
+    private async Task<NpgsqlDataReader> ExecuteAsync(NpgsqlCommand command, string collection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await command.ExecuteReaderAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            throw PostgresErrors.Translate(ex, Name, collection, _options.ConnectionString);
+        }
+    }
+
+    private async Task<bool> ReadAsync(DbDataReader reader, string collection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            throw PostgresErrors.Translate(ex, Name, collection, _options.ConnectionString);
+        }
+    }
+
+    private async Task<object?> RunScalarAsync(NpgsqlCommand command, string collection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await command.ExecuteScalarAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            throw PostgresErrors.Translate(ex, Name, collection, _options.ConnectionString);
+        }
+    }
+
+    private PostgresCollectionOptions Find(string collection)
+        => _options.Collections.FirstOrDefault(c => c.Name == collection)
+            ?? throw new ArgumentException($"Source '{Name}' has no collection '{collection}'.", nameof(collection));
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string QuoteQualified(string table) => string.Join('.', table.Split('.').Select(Quote));
+
+    /// <summary>Type names come from the server, but the cursor passes through the manifest: allow only type-name characters in SQL.</summary>
+    private static string SafeTypeName(string type)
+        => type.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '(' or ')' or ',' or '[' or ']' or '.' or '"') ? type : "text";
+
+    private sealed record CollectionShape(string From, IReadOnlyList<string> Columns, Dictionary<string, int> Index, bool[] IsJson, string[] KeyTypes);
+}

@@ -1,0 +1,132 @@
+using EngramBulkLoad.Configuration;
+using EngramBulkLoad.Errors;
+using EngramBulkLoad.Sources.Mapping;
+using Npgsql;
+
+namespace EngramBulkLoad.Sources.PostgreSql;
+
+/// <summary>Settings of a PostgreSQL source (kind "postgres"), read from its config section.</summary>
+public sealed class PostgresSourceOptions
+{
+    /// <summary>The Npgsql connection string, with the password set from "password" when given.</summary>
+    public required string ConnectionString { get; init; }
+
+    /// <summary>The tables and queries to extract, in order.</summary>
+    public required IReadOnlyList<PostgresCollectionOptions> Collections { get; init; }
+
+    /// <summary>Reads and validates the section; the password is registered as a secret.</summary>
+    public static PostgresSourceOptions From(SourceConfig config, ExtractSettings extract)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var node = config.Node;
+        var connectionString = node.RequiredString("connectionString", "E.g. \"Host=db;Database=crm;Username=reader\"; give the password with \"password\": \"${CRM_PASSWORD}\" or the PGPASSWORD variable.");
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            // The message of a bad connection string may quote it; the password inside is registered first.
+            SecretScrubber.Register(TryPassword(connectionString));
+            throw ErrorFactory.Config(node.At("connectionString"), $"is not a valid Npgsql connection string: {SecretScrubber.Scrub(ex.Message)}", "Write it as Key=Value pairs separated by ';'.");
+        }
+
+        SecretScrubber.Register(builder.Password);
+        if (node.OptionalSecret("password") is { } password)
+        {
+            builder.Password = password;
+        }
+
+        var tables = node.ObjectList("tables");
+        if (tables.Count == 0)
+        {
+            throw ErrorFactory.Config(node.At("tables"), "lists no table or query.", "Add e.g. { \"table\": \"public.customers\", \"key\": \"id\", \"text\": [\"name\", \"bio\"] }.");
+        }
+
+        var collections = tables.Select(table => PostgresCollectionOptions.From(table, extract)).ToList();
+        var duplicate = collections.GroupBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw ErrorFactory.Config(node.At("tables"), $"names '{duplicate.Key}' twice.", "Give each query a distinct \"name\".");
+        }
+
+        foreach (var reference in collections.SelectMany(c => c.Mapping.References))
+        {
+            if (!collections.Any(c => c.Name == reference.Collection))
+            {
+                throw ErrorFactory.Config(node.At("tables"), $"a foreign key references '{reference.Collection}', which is not one of this source's tables.",
+                    $"References name a table of the same source: {string.Join(", ", collections.Select(c => c.Name))}.");
+            }
+        }
+
+        node.Allow("name", "kind");
+        node.RejectUnknown();
+        return new PostgresSourceOptions { ConnectionString = builder.ConnectionString, Collections = collections };
+    }
+
+    /// <summary>The connection string without its password, for messages and the manifest.</summary>
+    public static string Redact(string connectionString)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            builder.Remove("Password");
+            return builder.ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            return "(hidden: not a valid connection string)";
+        }
+    }
+
+    private static string? TryPassword(string connectionString)
+    {
+        foreach (var pair in connectionString.Split(';'))
+        {
+            var parts = pair.Split('=', 2);
+            if (parts.Length == 2 && parts[0].Trim().Equals("password", StringComparison.OrdinalIgnoreCase))
+            {
+                return parts[1].Trim();
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>One table or query of a PostgreSQL source.</summary>
+public sealed class PostgresCollectionOptions
+{
+    /// <summary>The collection's name: the table's name as written, or the query's "name". Part of memory ids.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The table ("schema.table" or "table"), when this is a table.</summary>
+    public string? Table { get; init; }
+
+    /// <summary>The SELECT, when this is a query. It is wrapped as a subquery and ordered by the key.</summary>
+    public string? Query { get; init; }
+
+    /// <summary>How rows map to memories.</summary>
+    public required MappingOptions Mapping { get; init; }
+
+    internal static PostgresCollectionOptions From(ConfigNode node, ExtractSettings extract)
+    {
+        var table = node.OptionalString("table");
+        var query = node.OptionalString("query");
+        if ((table is null) == (query is null))
+        {
+            throw ErrorFactory.Config(node.Path, "needs exactly one of \"table\" or \"query\".", "E.g. \"table\": \"public.customers\", or \"query\": \"SELECT ...\" with a \"name\".");
+        }
+
+        var name = node.OptionalString("name") ?? table;
+        if (name is null)
+        {
+            throw ErrorFactory.Config(node.At("name"), "is required for a query: it names the collection in memory ids and reports.", "E.g. \"name\": \"recent_orders\".");
+        }
+
+        var options = new PostgresCollectionOptions { Name = name, Table = table, Query = query, Mapping = MappingReader.Read(node, extract) };
+        node.RejectUnknown();
+        return options;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Buffers;
+using System.Collections;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace EngramBulkLoad.Sources.Mapping;
+
+/// <summary>
+/// Writes a record's own fields as a JSON object for the memory's metadata. Every CLR type a driver
+/// can hand back has a written form, so no value crashes the run: binary data up to
+/// <see cref="MaxInlineBytes"/> is base64, larger binary is summarised by size and hash.
+/// </summary>
+internal static class MetadataJson
+{
+    /// <summary>Binary values up to this size are kept whole (base64); larger ones are summarised.</summary>
+    public const int MaxInlineBytes = 1024;
+
+    public static string Write(FieldRow row, Func<string, bool> include)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            for (var i = 0; i < row.Names.Count; i++)
+            {
+                var name = row.Names[i];
+                if (!include(name))
+                {
+                    continue;
+                }
+
+                writer.WritePropertyName(name);
+                WriteValue(writer, row.Values[i], depth: 0);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value, int depth)
+    {
+        switch (value)
+        {
+            case null or DBNull:
+                writer.WriteNullValue();
+                break;
+            case string s:
+                writer.WriteStringValue(s);
+                break;
+            case bool b:
+                writer.WriteBooleanValue(b);
+                break;
+            case int or long or short or byte or sbyte or ushort or uint or ulong:
+                writer.WriteNumberValue(Convert.ToDecimal(value, CultureInfo.InvariantCulture));
+                break;
+            case decimal m:
+                writer.WriteNumberValue(m);
+                break;
+            case double d when double.IsFinite(d):
+                writer.WriteNumberValue(d);
+                break;
+            case float f when float.IsFinite(f):
+                writer.WriteNumberValue(f);
+                break;
+            case double or float:
+                // JSON has no NaN or Infinity; keep the value readable rather than dropping it.
+                writer.WriteStringValue(((IFormattable)value).ToString(null, CultureInfo.InvariantCulture));
+                break;
+            case DateTime dt:
+                writer.WriteStringValue(dt.ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case DateTimeOffset dto:
+                writer.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case DateOnly date:
+                writer.WriteStringValue(date.ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case TimeOnly time:
+                writer.WriteStringValue(time.ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case Guid guid:
+                writer.WriteStringValue(guid);
+                break;
+            case RawJson json:
+                WriteRawJson(writer, json.Json);
+                break;
+            case JsonElement element:
+                element.WriteTo(writer);
+                break;
+            case byte[] bytes when bytes.Length <= MaxInlineBytes:
+                writer.WriteStringValue("base64:" + Convert.ToBase64String(bytes));
+                break;
+            case byte[] bytes:
+                writer.WriteStringValue($"binary: {bytes.Length} bytes, sha256 {Convert.ToHexStringLower(SHA256.HashData(bytes))} (not copied: over {MaxInlineBytes} bytes)");
+                break;
+            case IDictionary dictionary when depth < 8:
+                writer.WriteStartObject();
+                foreach (DictionaryEntry entry in dictionary)
+                {
+                    writer.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty);
+                    WriteValue(writer, entry.Value, depth + 1);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case IEnumerable items when depth < 8:
+                writer.WriteStartArray();
+                foreach (var item in items)
+                {
+                    WriteValue(writer, item, depth + 1);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case IFormattable formattable:
+                writer.WriteStringValue(formattable.ToString(null, CultureInfo.InvariantCulture));
+                break;
+            default:
+                writer.WriteStringValue(value.ToString());
+                break;
+        }
+    }
+
+    private static void WriteRawJson(Utf8JsonWriter writer, string json)
+    {
+        try
+        {
+            writer.WriteRawValue(json, skipInputValidation: false);
+        }
+        catch (JsonException)
+        {
+            // A json column that holds invalid JSON cannot happen in PostgreSQL; from elsewhere, keep it as text.
+            writer.WriteStringValue(json);
+        }
+    }
+}

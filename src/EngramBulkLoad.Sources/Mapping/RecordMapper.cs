@@ -1,0 +1,172 @@
+using System.Text;
+using EngramBulkLoad.Identity;
+using EngramBulkLoad.Records;
+
+namespace EngramBulkLoad.Sources.Mapping;
+
+/// <summary>
+/// Maps one row of one collection to a staged record and its edges, or to a reject that says why.
+/// Every source uses this, so a row from PostgreSQL and a line of JSONL follow the same rules.
+/// </summary>
+public sealed class RecordMapper
+{
+    private readonly string _sourceKind;
+    private readonly string _source;
+    private readonly string _collection;
+    private readonly MappingOptions _options;
+    private readonly HashSet<string> _textFields;
+    private readonly HashSet<string> _excluded;
+    private readonly HashSet<string>? _included;
+
+    /// <summary>Creates a mapper for one collection.</summary>
+    public RecordMapper(string sourceKind, string source, string collection, MappingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _sourceKind = sourceKind;
+        _source = source;
+        _collection = collection;
+        _options = options;
+        _textFields = new HashSet<string>(options.TextFields, StringComparer.Ordinal);
+        _excluded = new HashSet<string>(options.MetadataExclude, StringComparer.Ordinal);
+        _included = options.MetadataInclude.Contains("*") ? null : new HashSet<string>(options.MetadataInclude, StringComparer.Ordinal);
+    }
+
+    /// <summary>The source key of a row, or null when a key field is missing or NULL.</summary>
+    public string? KeyOf(FieldRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var values = new object?[_options.Key.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = row.Get(_options.Key[i]);
+        }
+
+        return SourceKey.Format(values);
+    }
+
+    /// <summary>Maps a row.</summary>
+    /// <param name="row">The row's fields.</param>
+    /// <param name="cursor">Where to resume after this row.</param>
+    /// <param name="location">Where the row is, for people: "line 12", "key 42".</param>
+    public SourceItem Map(FieldRow row, string cursor, string location)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var key = KeyOf(row);
+        if (key is null)
+        {
+            var missing = _options.Key.First(field => row.Get(field) is null);
+            return Reject(cursor, location, null, null, RejectCodes.MissingKey,
+                row.Has(missing)
+                    ? $"key field '{missing}' is NULL; every record needs a key to get a stable memory id. Fix the data, or choose key fields that are never NULL."
+                    : $"the record has no key field '{missing}'. Check the mapping's key, or the record's shape.");
+        }
+
+        var memoryId = MemoryIdentity.ForRecord(_sourceKind, _source, _collection, key);
+        if (!TryContent(row, out var content, out var problem))
+        {
+            return Reject(cursor, location, key, memoryId, RejectCodes.UnsupportedType, problem!);
+        }
+
+        if (string.IsNullOrWhiteSpace(content))
+        {
+            return Reject(cursor, location, key, memoryId, RejectCodes.EmptyText,
+                $"the text field(s) {string.Join(", ", _options.TextFields.Select(f => $"'{f}'"))} are NULL or empty, so there is nothing to embed. Fill them, or map other text fields.");
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(content);
+        if (bytes > _options.MaxContentBytes)
+        {
+            return Reject(cursor, location, key, memoryId, RejectCodes.TextTooLarge,
+                $"the content is {bytes:N0} bytes; the limit is {_options.MaxContentBytes:N0}. Raise maxContentBytes, or map shorter text fields.");
+        }
+
+        DateTimeOffset? timestamp = null;
+        if (_options.Timestamp is { } timestampField && !FieldValues.TryTimestamp(row.Get(timestampField), out timestamp))
+        {
+            return Reject(cursor, location, key, memoryId, RejectCodes.Malformed,
+                $"timestamp field '{timestampField}' holds '{Describe(row.Get(timestampField))}', expected a date-time (ISO 8601, a timestamp column, or Unix seconds). Fix the value or drop the timestamp mapping.");
+        }
+
+        var metadata = MetadataJson.Write(row, IncludeInMetadata);
+        var record = new StagedRecord(memoryId, _source, _sourceKind, _collection, key, content, ContentHash.Of(content), timestamp, _options.Kind, null, metadata);
+        return SourceItem.ForRecord(cursor, record, EdgesOf(row, memoryId, key));
+    }
+
+    /// <summary>A reject of this collection, for problems found before mapping (unparseable lines, duplicates).</summary>
+    public SourceItem Reject(string cursor, string location, string? key, string? memoryId, string code, string message)
+        => SourceItem.ForReject(cursor, new RejectRecord(PipelineStage.Extract, _source, _collection, location, key, memoryId, code, message));
+
+    /// <summary>The memory id a key of this collection gets.</summary>
+    public string MemoryIdOf(string key) => MemoryIdentity.ForRecord(_sourceKind, _source, _collection, key);
+
+    private bool IncludeInMetadata(string field)
+        => !_excluded.Contains(field) && (_included?.Contains(field) ?? !_textFields.Contains(field));
+
+    private bool TryContent(FieldRow row, out string? content, out string? problem)
+    {
+        problem = null;
+        string? failed = null;
+        string? Field(string name)
+        {
+            if (!FieldValues.TryText(row.Get(name), out var text, out var why))
+            {
+                failed ??= $"text field '{name}' {why}. Map it as metadata instead, or choose a text field.";
+            }
+
+            return text;
+        }
+
+        if (_options.Template is { } template)
+        {
+            content = template.Render(Field);
+        }
+        else
+        {
+            var parts = new List<string>(_options.Text.Count);
+            foreach (var name in _options.Text)
+            {
+                var text = Field(name);
+                if (!string.IsNullOrWhiteSpace(text))
+                {
+                    parts.Add(text);
+                }
+            }
+
+            content = string.Join("\n\n", parts);
+        }
+
+        problem = failed;
+        return failed is null;
+    }
+
+    private List<StagedEdge> EdgesOf(FieldRow row, string memoryId, string key)
+    {
+        if (_options.References.Count == 0)
+        {
+            return [];
+        }
+
+        var edges = new List<StagedEdge>(_options.References.Count);
+        foreach (var reference in _options.References)
+        {
+            var values = reference.Fields.Select(row.Get).ToArray();
+            if (SourceKey.Format(values) is not { } targetKey)
+            {
+                continue; // A NULL foreign key means "no relationship", not a broken one.
+            }
+
+            var target = MemoryIdentity.ForRecord(_sourceKind, _source, reference.Collection, targetKey);
+            edges.Add(new StagedEdge(
+                MemoryIdentity.ForEdge(memoryId, target, reference.Relation), _source, memoryId, target, reference.Relation, reference.Weight,
+                $"{_collection} key {key}", $"{reference.Collection} key {targetKey}"));
+        }
+
+        return edges;
+    }
+
+    private static string Describe(object? value)
+    {
+        var text = FieldValues.TryText(value, out var t, out _) ? t ?? "NULL" : value?.GetType().Name ?? "NULL";
+        return text.Length > 60 ? text[..60] + "..." : text;
+    }
+}

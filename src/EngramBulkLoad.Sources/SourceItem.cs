@@ -1,0 +1,46 @@
+using EngramBulkLoad.Records;
+
+namespace EngramBulkLoad.Sources;
+
+/// <summary>
+/// One item read from a source: a record (with the edges it implies), a reject, or a stand-alone edge
+/// (a line of an edges file). Exactly one source row becomes exactly one item, which is how counts reconcile.
+/// </summary>
+public sealed class SourceItem
+{
+    private SourceItem(string cursor, StagedRecord? record, RejectRecord? reject, IReadOnlyList<StagedEdge> edges, bool standaloneEdge)
+    {
+        Cursor = cursor;
+        Record = record;
+        Reject = reject;
+        Edges = edges;
+        IsStandaloneEdge = standaloneEdge;
+    }
+
+    /// <summary>Where to resume to read the items after this one.</summary>
+    public string Cursor { get; }
+
+    /// <summary>The staged record, when the row mapped cleanly.</summary>
+    public StagedRecord? Record { get; }
+
+    /// <summary>The reject, when the row could not be mapped.</summary>
+    public RejectRecord? Reject { get; }
+
+    /// <summary>Edges from this record (foreign keys), or the one edge of an edges-file line.</summary>
+    public IReadOnlyList<StagedEdge> Edges { get; }
+
+    /// <summary>True when the row was an edge of its own (an edges-file line), not a record.</summary>
+    public bool IsStandaloneEdge { get; }
+
+    /// <summary>A record and the edges it implies.</summary>
+    public static SourceItem ForRecord(string cursor, StagedRecord record, IReadOnlyList<StagedEdge> edges)
+        => new(cursor, record, null, edges, standaloneEdge: false);
+
+    /// <summary>A row that became a reject.</summary>
+    public static SourceItem ForReject(string cursor, RejectRecord reject)
+        => new(cursor, null, reject, [], standaloneEdge: false);
+
+    /// <summary>A row that is an edge of its own.</summary>
+    public static SourceItem ForEdge(string cursor, StagedEdge edge)
+        => new(cursor, null, null, [edge], standaloneEdge: true);
+}
