@@ -98,6 +98,16 @@ public sealed class PartFileReader<T> : IAsyncDisposable
         }
     }
 
+    /// <summary>The file's columns and their CLR types, as its footer states them.</summary>
+    public IReadOnlyList<(string Name, string Type, bool Nullable)> Columns
+        => _reader.Schema.GetDataFields().Select(column => (column.Name, TypeName(column.ClrType), column.IsNullable)).ToList();
+
+    // Parquet.Net 6 reports UTF-8 columns as ReadOnlyMemory<char>; people read them as strings.
+    private static string TypeName(Type type)
+        => type == typeof(ReadOnlyMemory<char>) || type == typeof(string) ? "string"
+            : type == typeof(ReadOnlyMemory<byte>) || type == typeof(byte[]) ? "bytes"
+            : (Nullable.GetUnderlyingType(type) ?? type).Name;
+
     /// <summary>Number of row groups in the file.</summary>
     public int RowGroupCount => _reader.RowGroupCount;
 

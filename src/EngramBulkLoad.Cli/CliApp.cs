@@ -1,0 +1,43 @@
+using System.CommandLine;
+using EngramBulkLoad.Cli.Commands;
+using EngramBulkLoad.Errors;
+
+namespace EngramBulkLoad.Cli;
+
+/// <summary>Builds the command tree and turns failures into one clear line and an exit code.</summary>
+internal static class CliApp
+{
+    public static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("engram-bulkload: move an organisation's data into Engram through Parquet snapshots.");
+        root.Subcommands.Add(ExtractCommand.Create(context));
+        root.Subcommands.Add(InspectCommand.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var root = Build(context);
+        var parse = root.Parse(args);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (BulkLoadException ex)
+        {
+            context.Error.WriteLine($"error: {SecretScrubber.Scrub(ex.Message)}");
+            return ex.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Error.WriteLine("cancelled: what completed is saved in the snapshot; run the same command again to resume.");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine($"error: {SecretScrubber.Scrub(ex.Message)}");
+            return ExitCodes.Failure;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using EngramBulkLoad.Configuration;
+using EngramBulkLoad.Extraction;
+using EngramBulkLoad.Snapshot;
+using EngramBulkLoad.Snapshot.Manifest;
+using EngramBulkLoad.Sources;
+using EngramBulkLoad.Cli.Terminal;
+
+namespace EngramBulkLoad.Cli.Commands;
+
+/// <summary><c>extract</c>: sources into a snapshot's records, edges and rejects. Re-running resumes.</summary>
+internal static class ExtractCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("extract", "Extract the config's sources into a Parquet snapshot. Run it again to resume an interrupted extract.")
+        {
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Overwrite, CommonOptions.PartSize, CommonOptions.ProgressInterval,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
+            await RunAsync(context, config, parse.GetValue(CommonOptions.Overwrite), parse.GetValue(CommonOptions.ProgressInterval), cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Runs the extract stage and prints its summary; returns the counts per collection.</summary>
+    public static async Task<IReadOnlyList<CollectionCounts>> RunAsync(CliContext context, JobConfig config, bool overwrite, TimeSpan progressInterval, CancellationToken cancellationToken)
+    {
+        var sources = SourceRegistry.Create(config);
+        try
+        {
+            var entries = sources.Select(source =>
+            {
+                var settings = source.DescribeSettings();
+                return new SourceEntry { Name = source.Name, Kind = source.Kind, Settings = settings, SettingsFingerprint = SourceSettings.Fingerprint(settings) };
+            }).ToList();
+
+            await using var store = await SnapshotStore.OpenForWriteAsync(
+                config.Snapshot, config.MigrationId, entries, overwrite ? SnapshotOpenMode.Overwrite : SnapshotOpenMode.CreateOrResume, context.Time, cancellationToken);
+            context.Error.WriteLine($"[extract] migration '{config.MigrationId}' into {store.Folder}");
+            var progress = new ExtractProgress();
+            IReadOnlyList<CollectionCounts> counts;
+            await using (new ProgressPrinter(progress, context.Time, context.Error, progressInterval))
+            {
+                counts = await new ExtractStage(store, config.Extract, progress).RunAsync(sources, cancellationToken);
+            }
+
+            SnapshotReport.WriteCounts(context.Output, counts);
+            return counts;
+        }
+        finally
+        {
+            foreach (var source in sources)
+            {
+                await source.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using EngramBulkLoad.Cli.Terminal;
+using EngramBulkLoad.Snapshot;
+
+namespace EngramBulkLoad.Cli.Commands;
+
+/// <summary><c>inspect</c>: counts, schema, sample records and rejects of a snapshot.</summary>
+internal static class InspectCommand
+{
+    private static readonly Argument<DirectoryInfo> Folder = new("snapshot") { Description = "The snapshot folder." };
+
+    private static readonly Option<int> Samples = new("--samples")
+    {
+        Description = "Sample records, and rejects per reason, to show.",
+        DefaultValueFactory = _ => 3,
+    };
+
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("inspect", "Show a snapshot: counts per source and stage, file schemas, sample records, rejects grouped by reason.") { Folder, Samples };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await RunAsync(context, parse.GetValue(Folder)!.FullName, parse.GetValue(Samples), cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task RunAsync(CliContext context, string folder, int samples, CancellationToken cancellationToken)
+    {
+        await using var store = await SnapshotStore.OpenForReadAsync(folder, context.Time, cancellationToken);
+        await SnapshotReport.WriteInspectionAsync(context.Output, store, samples, cancellationToken);
+    }
+}
