@@ -108,13 +108,15 @@ internal sealed class OnnxEncoder : IBatchInference, IDisposable
             return true;
         }
 
+        // ONNX Runtime reports allocation failures as OnnxRuntimeException with the provider's message;
+        // the message is what tells them apart from other failures.
         var message = exception.Message;
-        return exception is OnnxRuntimeException
-            && (message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+        return (message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
                 || message.Contains("Failed to allocate memory", StringComparison.OrdinalIgnoreCase)
                 || message.Contains("CUBLAS_STATUS_ALLOC_FAILED", StringComparison.Ordinal)
                 || message.Contains("cudaErrorMemoryAllocation", StringComparison.Ordinal)
-                || message.Contains("bad_alloc", StringComparison.Ordinal));
+                || message.Contains("bad_alloc", StringComparison.Ordinal))
+            && exception is not ArgumentException;
     }
 
     private OrtValue CreateInput(long[] shape, Func<int, int, int> value)

@@ -57,6 +57,13 @@ public sealed class GrpcEmbedderClient : ITextEmbedder
         }
     }
 
+    /// <summary>A client whose model is already known; skips asking the endpoints (tests use it to include a dead endpoint).</summary>
+    internal static GrpcEmbedderClient CreateDescribed(GrpcEmbedderOptions options, EmbedderInfo info)
+    {
+        options.Validate();
+        return new GrpcEmbedderClient(options, options.Endpoints.Select(uri => new Endpoint(uri, options)).ToArray()) { Info = info };
+    }
+
     /// <inheritdoc />
     public async Task<IReadOnlyList<EmbeddingOutput>> EmbedAsync(IReadOnlyList<EmbeddingInput> items, CancellationToken cancellationToken)
     {
