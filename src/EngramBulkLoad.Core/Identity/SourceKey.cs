@@ -32,7 +32,21 @@ public static class SourceKey
             parts[i] = FormatValue(values[i]!);
         }
 
-        return JsonSerializer.Serialize(parts, SourceKeyJsonContext.Default.StringArray);
+        // Relaxed escaping keeps keys readable ("a\"b", "Zürich") in metadata and reject messages; the
+        // exact text is part of every memory id, so this encoding must never change.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartArray();
+            foreach (var part in parts)
+            {
+                writer.WriteStringValue(part);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static string FormatValue(object value) => value switch
@@ -46,6 +60,3 @@ public static class SourceKey
         _ => value.ToString() ?? string.Empty,
     };
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
-internal sealed partial class SourceKeyJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
