@@ -1,0 +1,64 @@
+using EngramBulkLoad.Cli;
+using EngramBulkLoad.Errors;
+
+namespace EngramBulkLoad.Tests.Cli;
+
+public sealed class CliTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await CliApp.RunAsync(args, new CliContext(output, error, TimeProvider.System), Ct).WaitAsync(TimeSpan.FromMinutes(2), Ct);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Demo_BundledCorpus_ExtractsEverythingAndReconciles()
+    {
+        using var temp = new TempFolder();
+
+        var (exit, output, error) = await RunAsync("demo", "--snapshot", temp.File("demo"));
+
+        Assert.True(exit == 0, error);
+        Assert.Matches(@"total\s+8\s+8,000\s+4,000\s+0\s+4,000\s+yes", output);
+        Assert.Contains("sample records:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Extract_MissingConfigFile_ExitsWithConfigCode()
+    {
+        var (exit, _, error) = await RunAsync("extract", "--config", "/nonexistent/job.json");
+
+        Assert.Equal(ExitCodes.Config, exit);
+        Assert.Contains("config file does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_FolderWithoutSnapshot_ExitsWithSnapshotCode()
+    {
+        using var temp = new TempFolder();
+
+        var (exit, _, error) = await RunAsync("inspect", temp.Path);
+
+        Assert.Equal(ExitCodes.Snapshot, exit);
+        Assert.Contains("not a snapshot folder", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Extract_SecondMigrationIntoSameFolder_RefusedUntilOverwrite()
+    {
+        using var temp = new TempFolder();
+        await File.WriteAllLinesAsync(temp.File("a.jsonl"), ["""{"id": 1, "t": "x"}"""], Ct);
+        await File.WriteAllTextAsync(temp.File("job.json"), """{ "migrationId": "one", "snapshot": "snap", "sources": [ { "name": "a", "kind": "jsonl", "path": "a.jsonl", "key": "id", "text": "t" } ] }""", Ct);
+        Assert.Equal(0, (await RunAsync("extract", "-c", temp.File("job.json"))).Exit);
+
+        var refused = await RunAsync("extract", "-c", temp.File("job.json"), "--migration-id", "two");
+        var replaced = await RunAsync("extract", "-c", temp.File("job.json"), "--migration-id", "two", "--overwrite");
+
+        Assert.Equal(ExitCodes.Snapshot, refused.Exit);
+        Assert.Equal(0, replaced.Exit);
+    }
+}
