@@ -81,7 +81,7 @@ start_redis || { [ "${CI:-}" = "true" ] && { log "Redis did not start"; exit 1; 
 RESULTS="$DATA/results"
 rm -rf "$RESULTS"
 set +e
-dotnet test EngramBulkLoad.sln --nologo -v quiet --logger "trx" --results-directory "$RESULTS" "$@"
+dotnet test EngramBulkLoad.sln --nologo -v quiet --logger "trx;LogFilePrefix=ebl" --results-directory "$RESULTS" "$@"
 status=$?
 set -e
 # One plain closing line over every test project, from the TRX files.
@@ -95,7 +95,7 @@ for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
         continue
     passed += int(counters.get("passed", 0))
     failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
-    skipped += int(counters.get("notExecuted", 0))
+    skipped += int(counters.get("total", 0)) - int(counters.get("executed", 0))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status
