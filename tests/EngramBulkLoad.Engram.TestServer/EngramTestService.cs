@@ -98,7 +98,11 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
         foreach (var memory in found.Take(max))
         {
             var message = new Memory { Id = memory.Id, Content = memory.Content, Confidence = new Protocol.Confidence { Value = memory.Confidence }, MemoryType = memory.Type };
-            message.Metadata.Add(memory.Metadata);
+            foreach (var (key, value) in memory.Metadata)
+            {
+                message.Metadata[key] = value;
+            }
+
             message.Tags.Add(memory.Tags);
             response.Memories.Add(message);
         }
@@ -161,10 +165,14 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
             return options.DefaultSpace;
         }
 
-        if (!MemorySpaceIds.IsValid(requested, out var problem))
+        // Engram's own rule (engram-core MemorySpaceId), written out here independently of the client's check.
+        var trimmed = requested.Trim();
+        if (trimmed.Length is < 3 or > 64 || !trimmed.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_'))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Invalid memory_space_id: {problem} Must be 3-64 lowercase alphanumeric characters, '-' or '_'."));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Invalid memory_space_id: '{requested}' must be 3-64 characters of lowercase letters, digits, '-' or '_'."));
         }
+
+        requested = trimmed;
 
         return requested;
     }

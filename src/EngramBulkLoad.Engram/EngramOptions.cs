@@ -1,0 +1,279 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EngramBulkLoad.Errors;
+
+namespace EngramBulkLoad.Engram;
+
+/// <summary>
+/// Everything the loader needs to know about the target Engram and how to write into it: the
+/// "engram" section of the job config. Every default is stated on its property. Build with
+/// <see cref="FromJson"/> or set properties and call <see cref="Validate"/>; the loader refuses
+/// options that were not validated.
+/// </summary>
+public sealed class EngramOptions
+{
+    /// <summary>The dimension Engram takes: every embedding must have exactly this many floats.</summary>
+    public const int EngramDimension = 768;
+
+    /// <summary>Engram's gRPC address. Default <c>http://127.0.0.1:50051</c>; <c>https://</c> turns TLS on.</summary>
+    public string Address { get; set; } = "http://127.0.0.1:50051";
+
+    /// <summary>
+    /// The API key (<c>engram_key_&lt;id&gt;_&lt;secret&gt;</c>), sent as <c>authorization: Bearer ...</c>.
+    /// Default null: read from the environment variable named by <see cref="ApiKeyEnvironmentVariable"/>;
+    /// when both are empty no key is sent (an Engram without authentication).
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Where the key is read from when <see cref="ApiKey"/> is not set. Default <c>ENGRAM_API_KEY</c>.</summary>
+    public string ApiKeyEnvironmentVariable { get; set; } = "ENGRAM_API_KEY";
+
+    /// <summary>
+    /// PEM file of a certificate authority (or a self-signed server certificate) to trust for TLS in
+    /// addition to the system store. Default null: only the system store.
+    /// </summary>
+    public string? TlsTrustedCertificatePath { get; set; }
+
+    /// <summary>
+    /// The memory space to write into: 3 to 64 of lowercase letters, digits, '-' and '_'. Default
+    /// <c>default</c> (Engram's canonical default space). Sending an empty id is deprecated by Engram and refused here.
+    /// </summary>
+    public string MemorySpaceId { get; set; } = "default";
+
+    /// <summary>Records per StreamingRemember batch, 1 to 1000. Default 500.</summary>
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>Batches sent at once (each on its own stream of one HTTP/2 connection), 1 to 64. Default 4.</summary>
+    public int MaxBatchesInFlight { get; set; } = 4;
+
+    /// <summary>Unary calls (Associate, Forget) in flight at once, 1 to 256. Default 32.</summary>
+    public int MaxUnaryCallsInFlight { get; set; } = 32;
+
+    /// <summary>
+    /// Confidence per source kind, each in [0, 1]. Migrated data is not certain. Defaults: postgres 0.8,
+    /// mysql 0.8, mongodb 0.8, elasticsearch 0.75, neo4j 0.85, redis 0.7, csv 0.75, jsonl 0.75, files 0.8.
+    /// Entries given in config replace the default of their kind only.
+    /// </summary>
+    public Dictionary<string, double> Confidence { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Confidence of a source kind not in <see cref="Confidence"/>. Default 0.75.</summary>
+    public double DefaultConfidence { get; set; } = 0.75;
+
+    /// <summary>
+    /// The reasoning string sent with every confidence. <c>{kind}</c>, <c>{source}</c>, <c>{collection}</c>
+    /// and <c>{migration}</c> are replaced. Default
+    /// "Migrated from {kind} source '{source}' ({collection}) by engram-bulkload, migration {migration}; not verified by a person".
+    /// </summary>
+    public string ConfidenceReasoning { get; set; } = "Migrated from {kind} source '{source}' ({collection}) by engram-bulkload, migration {migration}; not verified by a person";
+
+    /// <summary>
+    /// Activation sent with every memory, in [0, 1]. Default 0.05: below Engram's hot threshold, so a
+    /// bulk load lands in the cold tier instead of displacing what users are working with.
+    /// </summary>
+    public double Activation { get; set; } = 0.05;
+
+    /// <summary>Decay rate of semantic memories (rows, documents), in [0, 1]. Default 0: facts do not fade.</summary>
+    public double SemanticDecayRate { get; set; }
+
+    /// <summary>
+    /// Decay rate of episodic memories (cache entries) without a TTL, in [0, 1]. Default 0.05. An entry
+    /// with a TTL decays faster: ln 2 divided by the TTL in hours (half-life equal to the TTL), clamped to [this, 1].
+    /// </summary>
+    public double EpisodicDecayRate { get; set; } = 0.05;
+
+    /// <summary>Association type by relation name (semantic, temporal, causal, spatial, emotional). Default empty.</summary>
+    public Dictionary<string, string> AssociationTypes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Association type of a relation not in <see cref="AssociationTypes"/>. Default <c>semantic</c>.</summary>
+    public string DefaultAssociationType { get; set; } = "semantic";
+
+    /// <summary>Strength of an edge without a weight, in [0, 1]. Default 0.5.</summary>
+    public double DefaultStrength { get; set; } = 0.5;
+
+    /// <summary>Largest content, in UTF-8 bytes, sent to Engram; longer records become load rejects. Default 1 MiB.</summary>
+    public int MaxContentBytes { get; set; } = 1 << 20;
+
+    /// <summary>Retries of a call (or of a batch, counting every attempt) that failed transiently, 0 to 20. Default 5.</summary>
+    public int MaxRetries { get; set; } = 5;
+
+    /// <summary>First retry delay; doubles each attempt, with jitter. Default 200 ms.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest retry delay. Default 15 s.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Deadline of one call, or of one batch's stream. Default 60 s.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Deadline of the preflight call that connects and authenticates. Default 15 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Introspect metric read as Engram's memory pressure (0 = empty, 1 = full). Default <c>memory_pressure</c>.
+    /// When Engram does not report it, the loader does not throttle.
+    /// </summary>
+    public string PressureMetric { get; set; } = "memory_pressure";
+
+    /// <summary>Pressure at or above which the loader pauses before the next batch, in (0, 1]. Default 0.8.</summary>
+    public double PressureThreshold { get; set; } = 0.8;
+
+    /// <summary>How often pressure is read, and how long the loader waits before reading it again while paused. Default 2 s.</summary>
+    public TimeSpan PressurePollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long the loader waits in total for pressure to drop before it stops the run (a re-run resumes).
+    /// Default 10 minutes.
+    /// </summary>
+    public TimeSpan MaxPressureWait { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Message used for cache entries: <c>episode</c> (default; Engram keeps an Episode's time) or
+    /// <c>memory</c> (a Memory typed EPISODIC, which carries metadata and tags but whose time Engram does not keep).
+    /// </summary>
+    public string EpisodicMessage { get; set; } = "episode";
+
+    /// <summary>True once <see cref="Validate"/> succeeded.</summary>
+    [JsonIgnore]
+    public bool IsValidated { get; private set; }
+
+    /// <summary>The confidence defaults by source kind.</summary>
+    public static IReadOnlyDictionary<string, double> DefaultConfidenceByKind { get; } = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["postgres"] = 0.8,
+        ["mysql"] = 0.8,
+        ["mongodb"] = 0.8,
+        ["elasticsearch"] = 0.75,
+        ["neo4j"] = 0.85,
+        ["redis"] = 0.7,
+        ["csv"] = 0.75,
+        ["jsonl"] = 0.75,
+        ["files"] = 0.8,
+    };
+
+    private static readonly JsonSerializerOptions BindOptions = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>Binds the "engram" section of the job config and validates it.</summary>
+    /// <param name="section">The section (a JSON object); durations are "hh:mm:ss" strings.</param>
+    /// <param name="path">The section's path in the config file, for messages. Default "engram".</param>
+    public static EngramOptions FromJson(JsonElement section, string path = "engram")
+    {
+        EngramOptions? options;
+        try
+        {
+            options = section.Deserialize<EngramOptions>(BindOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw ErrorFactory.Config(ex.Path is null ? path : $"{path}{ex.Path.TrimStart('$')}", ex.Message, "Check the names and types against src/EngramBulkLoad.Loading/README.md.");
+        }
+
+        return (options ?? new EngramOptions()).Validate(path);
+    }
+
+    /// <summary>The confidence of records of a source kind.</summary>
+    public double ConfidenceFor(string sourceKind)
+        => Confidence.TryGetValue(sourceKind, out var value) ? value
+            : DefaultConfidenceByKind.TryGetValue(sourceKind, out var fallback) ? fallback
+            : DefaultConfidence;
+
+    /// <summary>Checks every value, throwing a <see cref="ConfigException"/> naming the first wrong one.</summary>
+    /// <param name="path">The section's path in the config file, for messages.</param>
+    /// <returns>This instance, now marked validated.</returns>
+    public EngramOptions Validate(string path = "engram")
+    {
+        if (!Uri.TryCreate(Address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw ErrorFactory.Config($"{path}.address", $"'{Address}' is not an http:// or https:// address.", "Give Engram's gRPC address, e.g. http://engram:50051 or https://engram.example.com:50051.");
+        }
+
+        if (!MemorySpaceIds.IsValid(MemorySpaceId, out var spaceProblem))
+        {
+            throw ErrorFactory.Config($"{path}.memorySpaceId", spaceProblem, "Use 3 to 64 lowercase letters, digits, '-' or '_', e.g. 'crm-import'.");
+        }
+
+        Range($"{path}.batchSize", BatchSize, 1, 1000, "Engram advises batches of 100 to 500.");
+        Range($"{path}.maxBatchesInFlight", MaxBatchesInFlight, 1, 64, string.Empty);
+        Range($"{path}.maxUnaryCallsInFlight", MaxUnaryCallsInFlight, 1, 256, string.Empty);
+        Range($"{path}.maxRetries", MaxRetries, 0, 20, string.Empty);
+        Range($"{path}.maxContentBytes", MaxContentBytes, 1, 3 << 20, "Engram's gRPC messages are limited to 4 MiB, embedding included.");
+        // Config binding gives plain dictionaries; names of kinds and relations are matched ignoring case.
+        Confidence = new Dictionary<string, double>(Confidence ?? [], StringComparer.OrdinalIgnoreCase);
+        AssociationTypes = new Dictionary<string, string>(AssociationTypes ?? [], StringComparer.OrdinalIgnoreCase);
+        Unit($"{path}.defaultConfidence", DefaultConfidence);
+        foreach (var (kind, value) in Confidence)
+        {
+            Unit($"{path}.confidence.{kind}", value);
+        }
+
+        Unit($"{path}.activation", Activation);
+        Unit($"{path}.semanticDecayRate", SemanticDecayRate);
+        Unit($"{path}.episodicDecayRate", EpisodicDecayRate);
+        Unit($"{path}.defaultStrength", DefaultStrength);
+        if (!(PressureThreshold > 0 && PressureThreshold <= 1))
+        {
+            throw ErrorFactory.Config($"{path}.pressureThreshold", $"{PressureThreshold} is outside (0, 1].", "Give a fraction such as 0.8.");
+        }
+
+        AssociationTypeNames.Parse(DefaultAssociationType, $"{path}.defaultAssociationType");
+        foreach (var (relation, type) in AssociationTypes)
+        {
+            AssociationTypeNames.Parse(type, $"{path}.associationTypes.{relation}");
+        }
+
+        if (EpisodicMessage is not ("episode" or "memory"))
+        {
+            throw ErrorFactory.Config($"{path}.episodicMessage", $"'{EpisodicMessage}' is not a message kind.", "Use 'episode' or 'memory'.");
+        }
+
+        Positive($"{path}.retryBaseDelay", RetryBaseDelay);
+        Positive($"{path}.retryMaxDelay", RetryMaxDelay);
+        Positive($"{path}.callTimeout", CallTimeout);
+        Positive($"{path}.connectTimeout", ConnectTimeout);
+        Positive($"{path}.pressurePollInterval", PressurePollInterval);
+        Positive($"{path}.maxPressureWait", MaxPressureWait);
+        if (TlsTrustedCertificatePath is not null && !File.Exists(TlsTrustedCertificatePath))
+        {
+            throw ErrorFactory.Config($"{path}.tlsTrustedCertificatePath", $"the file '{TlsTrustedCertificatePath}' does not exist.", "Give the PEM file of the CA or of Engram's self-signed certificate.");
+        }
+
+        IsValidated = true;
+        return this;
+    }
+
+    /// <summary>The API key to send, from <see cref="ApiKey"/> or the environment; null when none.</summary>
+    internal string? ResolveApiKey()
+    {
+        var key = string.IsNullOrWhiteSpace(ApiKey) ? Environment.GetEnvironmentVariable(ApiKeyEnvironmentVariable) : ApiKey;
+        return string.IsNullOrWhiteSpace(key) ? null : key.Trim();
+    }
+
+    private static void Range(string path, int value, int min, int max, string why)
+    {
+        if (value < min || value > max)
+        {
+            throw ErrorFactory.Config(path, $"{value} is outside {min} to {max}.", $"Choose a value in that range. {why}".TrimEnd());
+        }
+    }
+
+    private static void Unit(string path, double value)
+    {
+        if (!(value >= 0 && value <= 1))
+        {
+            throw ErrorFactory.Config(path, $"{value} is outside [0, 1].", "Give a fraction between 0 and 1.");
+        }
+    }
+
+    private static void Positive(string path, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw ErrorFactory.Config(path, $"{value} is not a positive duration.", "Give a duration such as \"00:00:30\".");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using EngramBulkLoad.Engram;
+using EngramBulkLoad.Records;
+using EngramBulkLoad.Snapshot;
+using EngramBulkLoad.Snapshot.Manifest;
+using EngramBulkLoad.Snapshot.Parts;
+
+namespace EngramBulkLoad.Loading;
+
+/// <summary>
+/// The association phase: once every part is loaded, each part's edges become Associate calls (a
+/// bounded number in flight). An edge whose end is not a loaded memory (never staged, rejected at any
+/// stage) becomes a reject naming both ends. A part's association counts and its rejects file are saved
+/// in one manifest update; a part with counts set is done and skipped by later runs.
+/// </summary>
+internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client)
+{
+    private long _created;
+    private long _rejected;
+
+    public long Created => Interlocked.Read(ref _created);
+
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <returns>True when associations had to wait because some parts are not loaded yet.</returns>
+    public async Task<bool> LoadAsync(CancellationToken cancellationToken)
+    {
+        var manifest = snapshot.ReadManifest();
+        if (manifest.Parts.Any(part => part.State != PartState.Loaded))
+        {
+            return true;
+        }
+
+        var todo = manifest.Parts.Where(part => part.Files.Edges is not null && part.Counts.Associations is null).ToList();
+        if (todo.Count == 0)
+        {
+            return false;
+        }
+
+        var loaded = await LoadedIdsAsync(manifest, cancellationToken);
+        var mapper = new AssociationMapper(client.Options);
+        foreach (var part in todo)
+        {
+            await LoadPartAsync(part, loaded, mapper, cancellationToken);
+        }
+
+        return false;
+    }
+
+    private async Task<LoadedIdSet> LoadedIdsAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
+    {
+        var ids = new LoadedIdSet();
+        foreach (var part in manifest.Parts.Where(part => part.Files.Vectors is not null))
+        {
+            await using (var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, snapshot.FullPath(part.Files.Vectors!.Path), snapshot.MigrationId, cancellationToken))
+            {
+                await foreach (var vector in reader.ReadAllAsync(cancellationToken))
+                {
+                    ids.Add(vector.MemoryId);
+                }
+            }
+
+            foreach (var reject in await RejectFiles.ReadAsync(snapshot, part, cancellationToken))
+            {
+                if (!RejectFiles.IsEdgeReject(reject) && reject.MemoryId is { } id)
+                {
+                    ids.Remove(id);
+                }
+            }
+        }
+
+        return ids;
+    }
+
+    private async Task LoadPartAsync(PartEntry part, LoadedIdSet loaded, AssociationMapper mapper, CancellationToken cancellationToken)
+    {
+        var key = PartKey.Of(part);
+        var rejects = new ConcurrentQueue<RejectRecord>();
+        long created = 0;
+        await using (var reader = await PartFileReader<StagedEdge>.OpenAsync(PartCodecs.Edges, snapshot.FullPath(part.Files.Edges!.Path), snapshot.MigrationId, cancellationToken))
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = client.Options.MaxUnaryCallsInFlight, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(reader.ReadAllAsync(cancellationToken), options, async (edge, token) =>
+            {
+                if (MissingEnd(edge, loaded) is { } missing)
+                {
+                    rejects.Enqueue(Reject(part, edge, RejectCodes.MissingEndpoint, missing));
+                    return;
+                }
+
+                if (await client.AssociateAsync(mapper.Map(edge), token) is { } refusal)
+                {
+                    rejects.Enqueue(Reject(part, edge, RejectCodes.EngramRejected, refusal));
+                    return;
+                }
+
+                Interlocked.Increment(ref created);
+            });
+        }
+
+        // The part's rejects file already holds its memory rejects; edge rejects of an earlier,
+        // interrupted attempt are dropped so that a re-run does not count them twice.
+        var memoryRejects = (await RejectFiles.ReadAsync(snapshot, part, cancellationToken)).Where(reject => !RejectFiles.IsEdgeReject(reject));
+        var edgeRejects = rejects.OrderBy(reject => reject.MemoryId, StringComparer.Ordinal).ToList();
+        var file = await RejectFiles.WriteAsync(snapshot, key, memoryRejects.Concat(edgeRejects), cancellationToken);
+        await snapshot.UpdateAsync(
+            manifest =>
+            {
+                var entry = key.Find(manifest);
+                entry.Counts.Associations = created;
+                entry.Counts.AssociationsRejected = edgeRejects.Count;
+                entry.Files.LoadRejects = file;
+            },
+            cancellationToken);
+        Interlocked.Add(ref _created, created);
+        Interlocked.Add(ref _rejected, edgeRejects.Count);
+    }
+
+    private static string? MissingEnd(StagedEdge edge, LoadedIdSet loaded)
+    {
+        var from = loaded.Contains(edge.FromMemoryId);
+        var to = loaded.Contains(edge.ToMemoryId);
+        return (from, to) switch
+        {
+            (true, true) => null,
+            (false, true) => $"the edge's origin {edge.FromDescription} ({edge.FromMemoryId}) is not a loaded memory (never staged, or rejected at extract, embed or load); its target {edge.ToDescription} is loaded.",
+            (true, false) => $"the edge's target {edge.ToDescription} ({edge.ToMemoryId}) is not a loaded memory (never staged, or rejected at extract, embed or load); its origin {edge.FromDescription} is loaded.",
+            _ => $"neither end is a loaded memory: origin {edge.FromDescription} ({edge.FromMemoryId}), target {edge.ToDescription} ({edge.ToMemoryId}).",
+        };
+    }
+
+    private static RejectRecord Reject(PartEntry part, StagedEdge edge, string code, string message)
+        => new(PipelineStage.Load, part.Source, part.Collection, $"edge {edge.Relation}: {edge.FromDescription} -> {edge.ToDescription}", null, edge.EdgeId, code, message);
+}

@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using System.Threading.Tasks.Dataflow;
+using EngramBulkLoad.Engram;
+using EngramBulkLoad.Errors;
+using EngramBulkLoad.Records;
+using EngramBulkLoad.Snapshot;
+using EngramBulkLoad.Snapshot.Manifest;
+using EngramBulkLoad.Snapshot.Parts;
+
+namespace EngramBulkLoad.Loading;
+
+/// <summary>
+/// The load stage: every embedded part of a snapshot is joined with its records, mapped, and sent to
+/// Engram in batches, a bounded number in flight; a part becomes Loaded (with its counts and rejects
+/// file, in one manifest save) only after Engram answered every record of it. Then, once every part is
+/// loaded, associations are created for the edges. A killed load resumes: loaded parts are skipped, and
+/// the records of an unfinished part are sent again under the same deterministic ids, which Engram
+/// stores as the same memories (see README.md).
+/// </summary>
+public static class LoadStage
+{
+    /// <summary>Loads a snapshot into Engram with a client built from <paramref name="options"/>.</summary>
+    /// <param name="snapshot">The snapshot, opened for writing.</param>
+    /// <param name="options">Validated Engram options.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="progress">Receives progress after each batch; may be null.</param>
+    /// <param name="cancellationToken">Stops the load; what was acknowledged is saved.</param>
+    public static async Task<LoadReport> RunAsync(SnapshotStore snapshot, EngramOptions options, TimeProvider time, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
+    {
+        await using var client = EngramClient.Create(options, time);
+        return await RunAsync(snapshot, client, time, progress, cancellationToken);
+    }
+
+    /// <summary>Loads a snapshot into Engram through an existing client.</summary>
+    /// <param name="snapshot">The snapshot, opened for writing.</param>
+    /// <param name="client">The Engram client.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="progress">Receives progress after each batch; may be null.</param>
+    /// <param name="cancellationToken">Stops the load; what was acknowledged is saved.</param>
+    public static async Task<LoadReport> RunAsync(SnapshotStore snapshot, EngramClient client, TimeProvider time, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(time);
+        if (!snapshot.IsWritable)
+        {
+            throw new ArgumentException("Open the snapshot for writing: the load saves each part's state.", nameof(snapshot));
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var manifest = snapshot.ReadManifest();
+        var toLoad = manifest.Parts.Where(IsLoadable).Select(PartKey.Of).ToList();
+        var preflight = await client.PreflightAsync(manifest.Model?.Dimension, cancellationToken);
+
+        var run = new MemoryRun(snapshot, client, new MemoryMapper(client.Options, snapshot.MigrationId, time.GetUtcNow()), progress, toLoad.Count);
+        await run.LoadAsync(toLoad, cancellationToken);
+
+        var associations = new AssociationRun(snapshot, client);
+        var pending = await associations.LoadAsync(cancellationToken);
+
+        var final = snapshot.ReadManifest();
+        return new LoadReport
+        {
+            MigrationId = snapshot.MigrationId,
+            Preflight = preflight,
+            Parts = [.. run.Completed],
+            Sources = Totals(final),
+            PartsAlreadyLoaded = manifest.Parts.Count(part => part.State == PartState.Loaded),
+            PartsNotEmbedded = final.Parts.Count(part => part.State != PartState.Loaded),
+            AssociationsPending = pending,
+            RecordsLoaded = run.RecordsLoaded,
+            RecordsRejected = run.RecordsRejected,
+            AssociationsLoaded = associations.Created,
+            AssociationsRejected = associations.Rejected,
+            Batches = run.Batches,
+            PayloadBytes = run.PayloadBytes,
+            Retries = client.Retries,
+            Isolations = client.Isolations,
+            PressurePauses = client.PressurePauses,
+            Elapsed = Stopwatch.GetElapsedTime(started),
+        };
+    }
+
+    /// <summary>
+    /// Embedded parts, and extracted parts that have no records at all (edges-only parts, which the
+    /// embed stage has nothing to do for).
+    /// </summary>
+    internal static bool IsLoadable(PartEntry part)
+        => part.State == PartState.Embedded || (part.State == PartState.Extracted && part.Files.Records is null);
+
+    private static List<SourceLoadTotals> Totals(SnapshotManifest manifest)
+        => [.. manifest.Parts
+            .Where(part => part.State == PartState.Loaded)
+            .GroupBy(part => part.Source, StringComparer.Ordinal)
+            .Select(group => new SourceLoadTotals(
+                group.Key,
+                group.Sum(part => part.Counts.Embedded ?? 0),
+                group.Sum(part => part.Counts.Loaded ?? 0),
+                group.Sum(part => part.Counts.LoadRejected ?? 0),
+                group.Sum(part => part.Counts.Associations ?? 0),
+                group.Sum(part => part.Counts.AssociationsRejected ?? 0)))
+            .OrderBy(totals => totals.Source, StringComparer.Ordinal)];
+
+    /// <summary>One run of the memory phase: a reader producing batches and a bounded block sending them.</summary>
+    private sealed class MemoryRun(SnapshotStore snapshot, EngramClient client, MemoryMapper mapper, IProgress<LoadProgress>? progress, int partsTotal)
+    {
+        private readonly List<PartLoadResult> _completed = [];
+        private long _recordsLoaded;
+        private long _recordsRejected;
+        private long _batches;
+        private long _payloadBytes;
+
+        public IReadOnlyList<PartLoadResult> Completed
+        {
+            get
+            {
+                lock (_completed)
+                {
+                    return [.. _completed];
+                }
+            }
+        }
+
+        public long RecordsLoaded => Interlocked.Read(ref _recordsLoaded);
+
+        public long RecordsRejected => Interlocked.Read(ref _recordsRejected);
+
+        public long Batches => Interlocked.Read(ref _batches);
+
+        public long PayloadBytes => Interlocked.Read(ref _payloadBytes);
+
+        public async Task LoadAsync(IReadOnlyList<PartKey> parts, CancellationToken cancellationToken)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var inFlight = client.Options.MaxBatchesInFlight;
+            var send = new ActionBlock<PartBatch>(
+                async batch =>
+                {
+                    try
+                    {
+                        await SendAsync(batch, stop.Token);
+                    }
+                    catch
+                    {
+                        // One failed batch stops the run: the other batches in flight are abandoned (their
+                        // parts stay unfinished and are sent again by the next run).
+                        await stop.CancelAsync();
+                        throw;
+                    }
+                },
+                new ExecutionDataflowBlockOptions
+                {
+                    MaxDegreeOfParallelism = inFlight,
+                    // One batch waiting per sender keeps the senders busy while memory stays bounded.
+                    BoundedCapacity = inFlight * 2,
+                    EnsureOrdered = false,
+                });
+            try
+            {
+                foreach (var part in parts)
+                {
+                    await ProduceAsync(part, send, stop.Token);
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                send.Complete();
+                await send.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (send.Completion.IsFaulted && !cancellationToken.IsCancellationRequested)
+                {
+                    // The sender failed first and the reader only saw the consequence: report the cause.
+                    await send.Completion;
+                }
+
+                throw;
+            }
+
+            send.Complete();
+            await send.Completion;
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        private async Task ProduceAsync(PartKey key, ActionBlock<PartBatch> send, CancellationToken cancellationToken)
+        {
+            var part = key.Find(snapshot.ReadManifest());
+            var records = await ReadRecordsAsync(part, cancellationToken);
+            var tracker = new PartTracker(key, part.Files.Vectors?.Rows ?? 0);
+            if (part.Files.Vectors is { } vectorsFile)
+            {
+                await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, snapshot.FullPath(vectorsFile.Path), snapshot.MigrationId, cancellationToken);
+                var batchSize = client.Options.BatchSize;
+                var batch = new List<MemoryWrite>(batchSize);
+                for (var group = 0; group < reader.RowGroupCount; group++)
+                {
+                    foreach (var vector in await reader.ReadRowGroupAsync(group, cancellationToken))
+                    {
+                        if (Map(part, tracker, records, vector) is not { } write)
+                        {
+                            continue;
+                        }
+
+                        batch.Add(write);
+                        if (batch.Count == batchSize)
+                        {
+                            await PostAsync(send, tracker, batch, cancellationToken);
+                            batch = new List<MemoryWrite>(batchSize);
+                        }
+                    }
+                }
+
+                if (batch.Count > 0)
+                {
+                    await PostAsync(send, tracker, batch, cancellationToken);
+                }
+            }
+
+            if (tracker.Release())
+            {
+                await CompletePartAsync(tracker, cancellationToken);
+            }
+        }
+
+        /// <summary>Maps one vector with its record; a record that cannot be sent is rejected here, before sending.</summary>
+        private MemoryWrite? Map(PartEntry part, PartTracker tracker, Dictionary<string, StagedRecord> records, StagedVector vector)
+        {
+            if (!records.TryGetValue(vector.MemoryId, out var record))
+            {
+                Interlocked.Increment(ref _recordsRejected);
+                tracker.Rejects.Enqueue(new RejectRecord(
+                    PipelineStage.Load, part.Source, part.Collection, $"part {part.Index}", null, vector.MemoryId, RejectCodes.Malformed,
+                    $"the vectors file has memory '{vector.MemoryId}' but the part's records file does not. The snapshot was changed by hand or the embed stage is broken; re-run embed for this part."));
+                return null;
+            }
+
+            var write = mapper.Map(record, vector, out var reject);
+            if (write is null)
+            {
+                Interlocked.Increment(ref _recordsRejected);
+                tracker.Rejects.Enqueue(reject!);
+                return null;
+            }
+
+            Interlocked.Add(ref _payloadBytes, write.Request.CalculateSize());
+            return write;
+        }
+
+        private static async Task PostAsync(ActionBlock<PartBatch> send, PartTracker tracker, List<MemoryWrite> batch, CancellationToken cancellationToken)
+        {
+            tracker.AddBatch();
+            if (!await send.SendAsync(new PartBatch(tracker, batch), cancellationToken))
+            {
+                throw new InvalidOperationException("The sender stopped accepting batches.");
+            }
+        }
+
+        private async Task<Dictionary<string, StagedRecord>> ReadRecordsAsync(PartEntry part, CancellationToken cancellationToken)
+        {
+            var records = new Dictionary<string, StagedRecord>(StringComparer.Ordinal);
+            if (part.Files.Records is not { } file || part.Files.Vectors is null)
+            {
+                return records;
+            }
+
+            await using var reader = await PartFileReader<StagedRecord>.OpenAsync(PartCodecs.Records, snapshot.FullPath(file.Path), snapshot.MigrationId, cancellationToken);
+            await foreach (var record in reader.ReadAllAsync(cancellationToken))
+            {
+                records[record.MemoryId] = record;
+            }
+
+            return records;
+        }
+
+        private async Task SendAsync(PartBatch batch, CancellationToken cancellationToken)
+        {
+            await client.WaitForCapacityAsync(cancellationToken);
+            var result = await client.RememberBatchAsync(batch.Writes, cancellationToken);
+            Interlocked.Increment(ref _batches);
+            batch.Part.Acknowledged(result.Acknowledged);
+            foreach (var reject in result.Rejects)
+            {
+                batch.Part.Rejects.Enqueue(reject);
+            }
+
+            Interlocked.Add(ref _recordsLoaded, result.Acknowledged);
+            Interlocked.Add(ref _recordsRejected, result.Rejects.Count);
+            Report();
+            if (batch.Part.Release())
+            {
+                await CompletePartAsync(batch.Part, cancellationToken);
+            }
+        }
+
+        /// <summary>Writes the part's rejects file and marks it Loaded with its counts, in one manifest save.</summary>
+        private async Task CompletePartAsync(PartTracker part, CancellationToken cancellationToken)
+        {
+            var rejects = part.Rejects.ToList();
+            if (part.Loaded + rejects.Count != part.Embedded)
+            {
+                throw ErrorFactory.Snapshot(snapshot.Folder, $"part {part.Key}: {part.Embedded} vectors but {part.Loaded} loaded and {rejects.Count} rejected. This is a bug in the loader; nothing was marked loaded for this part.");
+            }
+
+            var file = await RejectFiles.WriteAsync(snapshot, part.Key, rejects, cancellationToken);
+            await snapshot.UpdateAsync(
+                manifest =>
+                {
+                    var entry = part.Key.Find(manifest);
+                    entry.State = PartState.Loaded;
+                    entry.Counts.Embedded ??= part.Embedded;
+                    entry.Counts.Loaded = part.Loaded;
+                    entry.Counts.LoadRejected = rejects.Count;
+                    entry.Files.LoadRejects = file;
+                },
+                cancellationToken);
+            lock (_completed)
+            {
+                _completed.Add(new PartLoadResult(part.Key.Source, part.Key.Collection, part.Key.Index, part.Embedded, part.Loaded, rejects.Count));
+            }
+
+            Report();
+        }
+
+        private void Report()
+        {
+            if (progress is null)
+            {
+                return;
+            }
+
+            int done;
+            lock (_completed)
+            {
+                done = _completed.Count;
+            }
+
+            progress.Report(new LoadProgress(RecordsLoaded, RecordsRejected, done, partsTotal));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using EngramBulkLoad.Records;
+
+namespace EngramBulkLoad.Loading;
+
+/// <summary>
+/// Counts one part's batches in flight. The reader holds one reference while it produces batches and
+/// each batch holds one until Engram answered it; whoever drops the last reference completes the part,
+/// so a part is marked loaded exactly once, and only after every one of its records was answered.
+/// </summary>
+internal sealed class PartTracker(PartKey key, long embedded)
+{
+    private int _references = 1;
+    private long _loaded;
+
+    public PartKey Key { get; } = key;
+
+    public long Embedded { get; } = embedded;
+
+    public long Loaded => Interlocked.Read(ref _loaded);
+
+    public ConcurrentQueue<RejectRecord> Rejects { get; } = new();
+
+    public void AddBatch() => Interlocked.Increment(ref _references);
+
+    public void Acknowledged(int count) => Interlocked.Add(ref _loaded, count);
+
+    /// <summary>Drops a reference; true when it was the last one and the part is complete.</summary>
+    public bool Release() => Interlocked.Decrement(ref _references) == 0;
+}
+
+/// <summary>A batch of one part on its way to Engram.</summary>
+internal sealed record PartBatch(PartTracker Part, IReadOnlyList<Engram.MemoryWrite> Writes);
