@@ -23,6 +23,18 @@ public sealed class BatchingTests
     }
 
     [Fact]
+    public void Plan_PaddingCap_NoBatchHasMorePaddingThanAllowed()
+    {
+        var random = new Random(13);
+        var lengths = Enumerable.Range(0, 300).Select(_ => random.Next(3, 384)).ToArray();
+
+        var batches = BatchPlanner.Plan(lengths, tokenBudget: 16384, maxBatchTexts: 256, maxPaddingShare: 0.2);
+
+        Assert.Equal(Enumerable.Range(0, lengths.Length), batches.SelectMany(b => b).Order());
+        Assert.All(batches, b => Assert.True(1 - ((double)b.Sum(i => lengths[i]) / (b.Length * b.Max(i => lengths[i]))) <= 0.2));
+    }
+
+    [Fact]
     public void Plan_SortedByLength_PadsLessThanArrivalOrder()
     {
         var random = new Random(5);

@@ -9,9 +9,10 @@ namespace EngramBulkLoad.Embedding.Service.Batching;
 
 /// <summary>
 /// Batches texts from all callers of one model. Texts wait in a queue bounded by
-/// <see cref="BatchingOptions.QueueCapacity"/>; one worker takes up to <see cref="BatchingOptions.SortWindow"/>
-/// at a time, packs them by length into batches within the token budget, and runs each batch. A batch that
-/// runs out of device memory is halved and retried; only a single text that still does not fit fails.
+/// <see cref="BatchingOptions.QueueCapacity"/>; one worker keeps up to <see cref="BatchingOptions.SortWindow"/>
+/// of them in a pool and repeatedly runs the length-sorted batch, within the token budget, that holds the
+/// oldest text. A batch that runs out of device memory is halved and retried; only a single text that
+/// still does not fit fails.
 /// </summary>
 internal sealed class TokenBudgetBatcher : IAsyncDisposable
 {
@@ -82,36 +83,51 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
 
     private async Task WorkLoopAsync()
     {
-        var window = new List<WorkItem>(_options.SortWindow);
+        // The pool holds texts taken off the queue but not yet run, in arrival order. Each round runs one
+        // batch: the length-sorted batch that holds the oldest text. Sorting keeps padding low; serving
+        // the oldest first means nothing starves; running one batch at a time lets requests finish (and
+        // their callers send more) while the rest of the pool waits, so the pool stays full under load.
+        var pool = new List<WorkItem>(_options.SortWindow);
         var reader = _queue.Reader;
-        // Ends when the writer is completed and the queue is drained: shutdown finishes queued work.
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        while (true)
         {
-            window.Clear();
-            while (window.Count < _options.SortWindow && reader.TryRead(out var item))
+            while (pool.Count < _options.SortWindow && reader.TryRead(out var item))
             {
                 Interlocked.Decrement(ref _queued);
-                if (!item.Request.IsAbandoned)
-                {
-                    window.Add(item);
-                }
+                pool.Add(item);
             }
 
-            RunWindow(window);
+            pool.RemoveAll(static w => w.Request.IsAbandoned);
+            if (pool.Count == 0)
+            {
+                // Ends when the writer is completed and the queue is drained: shutdown finishes queued work.
+                if (!await reader.WaitToReadAsync(CancellationToken.None))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            var batch = NextBatch(pool);
+            RunBatch(batch.Select(i => pool[i]).ToArray());
+            foreach (var index in batch.OrderDescending())
+            {
+                pool.RemoveAt(index);
+            }
         }
     }
 
-    private void RunWindow(List<WorkItem> window)
+    private int[] NextBatch(List<WorkItem> pool)
     {
-        var lengths = window.Select(w => w.Ids.Length).ToArray();
-        foreach (var batch in BatchPlanner.Plan(lengths, _options.TokenBudget, _options.MaxBatchTexts))
+        var lengths = new int[pool.Count];
+        for (var i = 0; i < pool.Count; i++)
         {
-            var items = batch.Select(i => window[i]).Where(w => !w.Request.IsAbandoned).ToArray();
-            if (items.Length > 0)
-            {
-                RunBatch(items);
-            }
+            lengths[i] = pool[i].Ids.Length;
         }
+
+        // Index 0 is the oldest text in the pool.
+        return BatchPlanner.Plan(lengths, _options.TokenBudget, _options.MaxBatchTexts, _options.MaxPaddingShare).First(b => b.Contains(0));
     }
 
     private void RunBatch(WorkItem[] items)
