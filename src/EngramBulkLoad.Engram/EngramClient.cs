@@ -14,7 +14,7 @@ namespace EngramBulkLoad.Engram;
 /// </summary>
 public sealed class EngramClient : IAsyncDisposable
 {
-    private readonly GrpcChannel _channel;
+    private readonly GrpcChannel[] _channels;
     private readonly EngramService.EngramServiceClient _client;
     private readonly ResiliencePipeline _retry;
     private readonly RememberBatchSender _sender;
@@ -28,10 +28,13 @@ public sealed class EngramClient : IAsyncDisposable
         Options = options;
         _time = time;
         _hasKey = options.ResolveApiKey() is not null;
-        (_channel, var invoker) = EngramChannelFactory.Create(options);
-        _client = new EngramService.EngramServiceClient(invoker);
+        // Batches may be spread over several HTTP/2 connections (EngramOptions.Connections); unary calls use the first.
+        var connections = Enumerable.Range(0, options.Connections).Select(_ => EngramChannelFactory.Create(options)).ToArray();
+        _channels = [.. connections.Select(connection => connection.Channel)];
+        var clients = connections.Select(connection => new EngramService.EngramServiceClient(connection.Invoker)).ToArray();
+        _client = clients[0];
         _retry = RetryPipelines.Create(options, time, () => Interlocked.Increment(ref _retries));
-        _sender = new RememberBatchSender(_client, options, _retry, time);
+        _sender = new RememberBatchSender(clients, options, _retry, time);
         _pressure = new PressureWatcher(_client, options, _retry, time);
     }
 
@@ -198,7 +201,11 @@ public sealed class EngramClient : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _pressure.Dispose();
-        _channel.Dispose();
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+
         return ValueTask.CompletedTask;
     }
 

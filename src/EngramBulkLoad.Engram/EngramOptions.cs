@@ -46,6 +46,13 @@ public sealed class EngramOptions
     /// <summary>Batches sent at once (each on its own stream of one HTTP/2 connection), 1 to 64. Default 4.</summary>
     public int MaxBatchesInFlight { get; set; } = 4;
 
+    /// <summary>
+    /// HTTP/2 connections the batches are spread over, 1 to 16. Default 1. More helps against a server
+    /// that caps concurrent streams per connection, or on many-core machines where one connection's
+    /// single frame writer becomes the limit (on 2 cores it measured no difference).
+    /// </summary>
+    public int Connections { get; set; } = 1;
+
     /// <summary>Unary calls (Associate, Forget) in flight at once, 1 to 256. Default 32.</summary>
     public int MaxUnaryCallsInFlight { get; set; } = 32;
 
@@ -199,6 +206,7 @@ public sealed class EngramOptions
 
         Range($"{path}.batchSize", BatchSize, 1, 1000, "Engram advises batches of 100 to 500.");
         Range($"{path}.maxBatchesInFlight", MaxBatchesInFlight, 1, 64, string.Empty);
+        Range($"{path}.connections", Connections, 1, 16, string.Empty);
         Range($"{path}.maxUnaryCallsInFlight", MaxUnaryCallsInFlight, 1, 256, string.Empty);
         Range($"{path}.maxRetries", MaxRetries, 0, 20, string.Empty);
         Range($"{path}.maxContentBytes", MaxContentBytes, 1, 3 << 20, "Engram's gRPC messages are limited to 4 MiB, embedding included.");

@@ -11,7 +11,7 @@ namespace EngramBulkLoad.Engram;
 /// The seed's mapping from a staged record and its vector to what Engram stores: rows and documents
 /// become SEMANTIC memories, cache entries become episodes that decay; confidence by source kind with
 /// a reasoning string; metadata with source, source_id, migrated_at, migration_id and the source's
-/// fields; the migration id as a tag. Records Engram would refuse for their shape (wrong dimension,
+/// fields; the migration id as a tag. Safe to use from several threads. Records Engram would refuse for their shape (wrong dimension,
 /// non-finite values, oversized content) become rejects here, before anything is sent.
 /// </summary>
 public sealed class MemoryMapper
@@ -26,7 +26,7 @@ public sealed class MemoryMapper
     private readonly string _migrationId;
     private readonly string _migratedAt;
     private readonly Timestamp _migratedAtTimestamp;
-    private readonly Dictionary<(string Source, string Collection), Protocol.Confidence> _confidence = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Source, string Collection), Protocol.Confidence> _confidence = new();
 
     /// <summary>Creates a mapper for one run.</summary>
     /// <param name="options">Validated options.</param>
@@ -154,8 +154,9 @@ public sealed class MemoryMapper
             _confidence[(record.Source, record.Collection)] = confidence;
         }
 
-        // Messages are mutable; each memory gets its own copy of the shared template.
-        return confidence.Clone();
+        // Shared by every memory of the collection: the loader never changes a message after building it,
+        // and serializing a shared child is safe; a copy per record would only feed the garbage collector.
+        return confidence;
     }
 
     private void FillMetadata(Google.Protobuf.Collections.MapField<string, string> metadata, StagedRecord record)
@@ -171,22 +172,51 @@ public sealed class MemoryMapper
             return;
         }
 
-        using var document = JsonDocument.Parse(record.MetadataJson);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            metadata["fields"] = record.MetadataJson;
-            return;
-        }
+        AddSourceFields(metadata, record.MetadataJson);
+    }
 
-        foreach (var property in document.RootElement.EnumerateObject())
+    /// <summary>Adds the top-level fields of the record's JSON object: strings as they are, other values as JSON text.</summary>
+    private static void AddSourceFields(Google.Protobuf.Collections.MapField<string, string> metadata, string json)
+    {
+        // A forward-only reader over pooled UTF-8: no document tree per record on the hot path.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
         {
-            var key = ReservedMetadataKeys.Contains(property.Name) ? "field_" + property.Name : property.Name;
-            metadata[key] = property.Value.ValueKind switch
+            var length = Encoding.UTF8.GetBytes(json, buffer);
+            var reader = new Utf8JsonReader(buffer.AsSpan(0, length));
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                JsonValueKind.String => property.Value.GetString()!,
-                JsonValueKind.Null => string.Empty,
-                _ => property.Value.GetRawText(),
-            };
+                metadata["fields"] = json;
+                return;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                var key = ReservedMetadataKeys.Contains(name) ? "field_" + name : name;
+                reader.Read();
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.String:
+                        metadata[key] = reader.GetString()!;
+                        break;
+                    case JsonTokenType.Null:
+                        metadata[key] = string.Empty;
+                        break;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        var start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        metadata[key] = Encoding.UTF8.GetString(buffer, start, (int)(reader.BytesConsumed - start));
+                        break;
+                    default:
+                        metadata[key] = Encoding.UTF8.GetString(reader.ValueSpan);
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -13,9 +13,10 @@ namespace EngramBulkLoad.Engram;
 /// alone with a unary Remember to learn its own error, rejected with Engram's message if refused, and
 /// the stream resumes after it.
 /// </summary>
-internal sealed class RememberBatchSender(EngramService.EngramServiceClient client, EngramOptions options, ResiliencePipeline retry, TimeProvider time)
+internal sealed class RememberBatchSender(EngramService.EngramServiceClient[] clients, EngramOptions options, ResiliencePipeline retry, TimeProvider time)
 {
     private long _isolations;
+    private int _nextClient;
 
     public long Isolations => Interlocked.Read(ref _isolations);
 
@@ -49,6 +50,7 @@ internal sealed class RememberBatchSender(EngramService.EngramServiceClient clie
     {
         state.Streams++;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var client = clients[(int)((uint)Interlocked.Increment(ref _nextClient) % (uint)clients.Length)];
         using var call = client.StreamingRemember(deadline: Deadline(), cancellationToken: linked.Token);
         var writer = WriteAsync(call.RequestStream, state.Batch, state.Next, linked.Token);
         try
@@ -104,7 +106,7 @@ internal sealed class RememberBatchSender(EngramService.EngramServiceClient clie
         try
         {
             await retry.ExecuteAsync(
-                async (w, token) => await client.RememberAsync(w.Request, deadline: Deadline(), cancellationToken: token),
+                async (w, token) => await clients[0].RememberAsync(w.Request, deadline: Deadline(), cancellationToken: token),
                 write,
                 cancellationToken);
             state.Acknowledged++;

@@ -45,9 +45,6 @@ public sealed class LoadReport
     /// <summary>Batches sent in this run.</summary>
     public long Batches { get; init; }
 
-    /// <summary>Serialized size of every RememberRequest sent once (retries not counted).</summary>
-    public long PayloadBytes { get; init; }
-
     /// <summary>Retries after transient failures.</summary>
     public long Retries { get; init; }
 

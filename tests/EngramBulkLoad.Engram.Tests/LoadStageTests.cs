@@ -36,6 +36,20 @@ public sealed class LoadStageTests
     }
 
     [Fact]
+    public async Task RunAsync_SeveralConnectionsAndBatchOfOne_LoadsEveryRecordOnce()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await TestSnapshot.CreateAsync(cancellationToken: Token);
+        await snapshot.AddPartAsync("t", 0, 40, Token);
+
+        var report = await LoadStage.RunAsync(snapshot.Store, Options(server, o => (o.Connections, o.BatchSize) = (3, 1)), TimeProvider.System, null, Token).WaitAsync(TestTimeout, Token);
+
+        Assert.Equal(40, report.Batches);
+        Assert.Equal(40, server.Store.Count("test-space"));
+        Assert.Equal(40, server.Store.RecordsReceived);
+    }
+
+    [Fact]
     public async Task RunAsync_SameSnapshotTwice_SecondRunSendsAndCreatesNothing()
     {
         await using var server = await StartServerAsync();
