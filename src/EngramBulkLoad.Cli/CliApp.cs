@@ -13,6 +13,8 @@ internal static class CliApp
         root.Subcommands.Add(ExtractCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(LoadCommand.Create(context));
+        root.Subcommands.Add(RollbackCommand.Create(context));
         return root;
     }
 

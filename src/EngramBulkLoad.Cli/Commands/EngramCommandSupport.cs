@@ -1,0 +1,47 @@
+using System.CommandLine;
+using EngramBulkLoad.Configuration;
+using EngramBulkLoad.Engram;
+using EngramBulkLoad.Errors;
+using EngramBulkLoad.Snapshot;
+
+namespace EngramBulkLoad.Cli.Commands;
+
+/// <summary>What <c>load</c> and <c>rollback</c> share: the "engram" section, flag overrides, and opening the snapshot to update it.</summary>
+internal static class EngramCommandSupport
+{
+    public static readonly Option<string?> Address = new("--engram")
+    {
+        Description = "Engram's gRPC address (overrides engram.address), e.g. http://localhost:50051.",
+    };
+
+    public static readonly Option<string?> Space = new("--memory-space")
+    {
+        Description = "The memory space (overrides engram.memorySpaceId).",
+    };
+
+    public static EngramOptions Options(JobConfig config, ParseResult parse)
+    {
+        var options = config.Engram is { } section ? EngramOptions.FromJson(section.Element, section.Path) : new EngramOptions();
+        options.Address = parse.GetValue(Address) ?? options.Address;
+        options.MemorySpaceId = parse.GetValue(Space) ?? options.MemorySpaceId;
+        return options.Validate(config.Engram?.Path ?? "engram");
+    }
+
+    /// <summary>Opens an existing snapshot for writing, resuming it with its own sources (load and rollback never change them).</summary>
+    public static async Task<SnapshotStore> OpenAsync(JobConfig config, TimeProvider time, CancellationToken cancellationToken)
+    {
+        List<Snapshot.Manifest.SourceEntry> sources;
+        await using (var existing = await SnapshotStore.OpenForReadAsync(config.Snapshot, time, cancellationToken))
+        {
+            var manifest = existing.ReadManifest();
+            if (!string.Equals(manifest.MigrationId, config.MigrationId, StringComparison.Ordinal))
+            {
+                throw ErrorFactory.Snapshot(existing.Folder, $"the folder holds migration '{manifest.MigrationId}', not '{config.MigrationId}'. Pass --migration-id {manifest.MigrationId}, or point --snapshot at that migration's folder.");
+            }
+
+            sources = manifest.Sources;
+        }
+
+        return await SnapshotStore.OpenForWriteAsync(config.Snapshot, config.MigrationId, sources, SnapshotOpenMode.CreateOrResume, time, cancellationToken);
+    }
+}

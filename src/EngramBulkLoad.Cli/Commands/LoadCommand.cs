@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Globalization;
+using EngramBulkLoad.Loading;
+
+namespace EngramBulkLoad.Cli.Commands;
+
+/// <summary><c>load</c>: a snapshot's embedded parts into Engram, then associations. Re-running resumes.</summary>
+internal static class LoadCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("load", "Load an embedded snapshot into Engram (memories in batches, then associations). Run it again to resume an interrupted load.")
+        {
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, EngramCommandSupport.Address, EngramCommandSupport.Space,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
+            var options = EngramCommandSupport.Options(config, parse);
+            await using var store = await EngramCommandSupport.OpenAsync(config, context.Time, cancellationToken);
+            context.Error.WriteLine($"[load] migration '{config.MigrationId}' from {store.Folder} into {options.Address}, space '{options.MemorySpaceId}'");
+            var report = await LoadStage.RunAsync(store, options, context.Time, null, cancellationToken);
+            Write(context.Output, report);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Write(TextWriter output, LoadReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"Engram: {report.Preflight.Address}, space '{report.Preflight.MemorySpaceId}', {(report.Preflight.Authenticated ? "authenticated" : "no API key")}, {report.Preflight.HealthSummary}"));
+        output.WriteLine(string.Create(c, $"This run: {report.RecordsLoaded} loaded, {report.RecordsRejected} rejected in {report.Parts.Count} parts ({report.PartsAlreadyLoaded} already loaded); {report.AssociationsLoaded} associations, {report.AssociationsRejected} edges rejected; {report.Batches} batches, {report.Retries} retries, {report.Isolations} isolated records, {report.PressurePauses} pressure pauses, {report.Elapsed.TotalSeconds:F1} s."));
+        output.WriteLine("source | embedded | loaded | rejected | associations | edges rejected | reconciles");
+        foreach (var source in report.Sources)
+        {
+            output.WriteLine(string.Create(c, $"{source.Source} | {source.Embedded} | {source.Loaded} | {source.Rejected} | {source.Associations} | {source.AssociationsRejected} | {(source.Reconciles ? "yes" : "NO")}"));
+        }
+
+        if (report.PartsNotEmbedded > 0)
+        {
+            output.WriteLine(string.Create(c, $"{report.PartsNotEmbedded} parts are not embedded yet: run embed, then load again{(report.AssociationsPending ? " (associations wait until every part is loaded)" : string.Empty)}."));
+        }
+    }
+}
