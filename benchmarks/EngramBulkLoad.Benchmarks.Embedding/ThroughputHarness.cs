@@ -48,17 +48,34 @@ internal sealed class ThroughputHarness(HarnessSettings settings, string modelFo
             var difference = await CompareAsync(directRunner, endpoints.GrpcAddress, texts.Take(50).ToArray(), cancellationToken);
             for (var round = 0; round < settings.Rounds; round++)
             {
+                // Alternate which path goes first, so a drift in machine load does not favour one of them.
+                if (round % 2 == 1)
+                {
+                    service.Add(await MeasureServiceAsync(endpoints, texts, round, cancellationToken));
+                }
+
                 direct.Add(directRunner.Run(texts, _batching));
-                Console.WriteLine($"  round {round + 1}: direct  {Describe(direct[^1])}");
-                var before = await ScrapeAsync(endpoints.MetricsAddress, cancellationToken);
-                service.Add(await RunServiceAsync(endpoints.GrpcAddress, texts, cancellationToken));
-                var after = await ScrapeAsync(endpoints.MetricsAddress, cancellationToken);
-                Console.WriteLine($"  round {round + 1}: service {Describe(service[^1])}; worker busy {after.InferenceSeconds - before.InferenceSeconds:F2} s in {after.Batches - before.Batches} batches, padding {1 - ((after.RealTokens - before.RealTokens) / (after.PaddedTokens - before.PaddedTokens)):P1}");
+                Console.WriteLine($"  round {round + 1}: direct  {Describe(direct[^1])}; {directRunner.LastPlan}");
+                if (round % 2 == 0)
+                {
+                    service.Add(await MeasureServiceAsync(endpoints, texts, round, cancellationToken));
+                }
+
+                Console.WriteLine($"  round {round + 1}: ratio {service[^1].TextsPerSecond / direct[^1].TextsPerSecond:F3}");
             }
 
             await app.StopAsync(cancellationToken);
             return (direct, service, directRunner.Provider, difference);
         }
+    }
+
+    private async Task<Pass> MeasureServiceAsync(ServerEndpoints endpoints, string[] texts, int round, CancellationToken cancellationToken)
+    {
+        var before = await ScrapeAsync(endpoints.MetricsAddress, cancellationToken);
+        var pass = await RunServiceAsync(endpoints.GrpcAddress, texts, cancellationToken);
+        var after = await ScrapeAsync(endpoints.MetricsAddress, cancellationToken);
+        Console.WriteLine($"  round {round + 1}: service {Describe(pass)}; worker busy {after.InferenceSeconds - before.InferenceSeconds:F2} s in {after.Batches - before.Batches} batches, padding {1 - ((after.RealTokens - before.RealTokens) / (after.PaddedTokens - before.PaddedTokens)):P1}");
+        return pass;
     }
 
     private static async Task<(double InferenceSeconds, double Batches, double PaddedTokens, double RealTokens)> ScrapeAsync(Uri metrics, CancellationToken cancellationToken)
@@ -165,11 +182,14 @@ internal sealed class ThroughputHarness(HarnessSettings settings, string modelFo
 
         public string Provider { get; }
 
+        public string LastPlan { get; private set; } = string.Empty;
+
         public static async Task<DirectRunner> CreateAsync(string path, ExecutionProviderPreference provider, CancellationToken cancellationToken)
         {
             var folder = await ModelFolder.LoadAsync(path, null, null, cancellationToken);
             var tokenizer = TokenizerLoader.Load(folder);
-            var chooser = new ExecutionProviderChooser(provider, 0, 0, NullLogger.Instance);
+            // The same session settings as the service's defaults.
+            var chooser = new ExecutionProviderChooser(provider, 0, 0, NullLogger.Instance, allowSpinning: false);
             var (session, choice, _) = chooser.Open(folder.Id, folder.ModelFile, folder.Fp16ModelFile, PrecisionPreference.Auto);
             return new DirectRunner(tokenizer, new OnnxEncoder(session, tokenizer.PadId, folder.Id, folder.ConfigInt("hidden_size")), folder.MaxSequenceLength, choice.Provider);
         }
@@ -187,7 +207,7 @@ internal sealed class ThroughputHarness(HarnessSettings settings, string modelFo
                 padded += batch.Length * (long)batch.Max(i => tokenized[i].Length);
             }
 
-            Console.Write($"  [direct: {batches.Count} batches, padding {1 - ((double)tokenized.Sum(t => (long)t.Length) / padded):P1}]");
+            LastPlan = $"{batches.Count} batches, padding {1 - ((double)tokenized.Sum(t => (long)t.Length) / padded):P1}";
 
             return new Pass("direct", texts.Length, tokenized.Sum(t => (long)t.Length), stopwatch.Elapsed);
         }

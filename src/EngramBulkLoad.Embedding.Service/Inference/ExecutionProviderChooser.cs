@@ -26,10 +26,12 @@ internal sealed class ExecutionProviderChooser
     private readonly int _intraOpThreads;
     private readonly ILogger _logger;
     private readonly Action<SessionOptions, int> _appendCuda;
+    private readonly bool _allowSpinning;
 
     // appendCuda adds the CUDA provider to a session's options; tests replace it to simulate a machine without CUDA.
-    public ExecutionProviderChooser(ExecutionProviderPreference preference, int deviceId, int intraOpThreads, ILogger logger, Action<SessionOptions, int>? appendCuda = null)
+    public ExecutionProviderChooser(ExecutionProviderPreference preference, int deviceId, int intraOpThreads, ILogger logger, Action<SessionOptions, int>? appendCuda = null, bool allowSpinning = false)
     {
+        _allowSpinning = allowSpinning;
         _preference = preference;
         _deviceId = deviceId;
         _intraOpThreads = intraOpThreads;
@@ -111,6 +113,12 @@ internal sealed class ExecutionProviderChooser
         if (_intraOpThreads > 0)
         {
             options.IntraOpNumThreads = _intraOpThreads;
+        }
+
+        if (!_allowSpinning)
+        {
+            // Spinning intra-op threads burn the cores that request handling and tokenization need between runs.
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         }
 
         return options;

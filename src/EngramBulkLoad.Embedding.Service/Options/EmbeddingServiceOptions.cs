@@ -36,6 +36,12 @@ public sealed class EmbeddingServiceOptions
     /// <summary>ONNX Runtime intra-op threads on CPU; 0 lets ONNX Runtime choose (one per core). Default 0.</summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Let ONNX Runtime's CPU threads spin while waiting for work. Default false: the service shares its
+    /// cores with request handling and tokenization, which spinning threads would starve.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
     /// <summary>Port of the gRPC endpoint (HTTP/2 without TLS). Default 50061; 0 picks a free port.</summary>
     public int GrpcPort { get; set; } = 50061;
 

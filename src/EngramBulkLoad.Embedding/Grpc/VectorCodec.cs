@@ -18,7 +18,8 @@ public static class VectorCodec
             return;
         }
 
-        message.Packed = ByteString.CopyFrom(ToLittleEndianBytes(vector));
+        // The array is fresh and never touched again, so wrapping it instead of copying is safe.
+        message.Packed = UnsafeByteOperations.UnsafeWrap(ToLittleEndianBytes(vector));
     }
 
     /// <summary>Reads the vector from whichever field is set; returns null when neither is.</summary>
