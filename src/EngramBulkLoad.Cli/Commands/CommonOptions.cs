@@ -60,15 +60,11 @@ internal static class CommonOptions
             throw ErrorFactory.Config("--part-size", $"expected a whole number from 1 to 10000000, found {partSize}.", string.Empty);
         }
 
-        return new JobConfig
+        return config with
         {
             MigrationId = migrationId,
             Snapshot = parse.GetValue(Snapshot) is { } snapshot ? Path.GetFullPath(snapshot) : config.Snapshot,
-            Extract = partSize is { } size ? new ExtractSettings { PartSize = size, MaxContentBytes = config.Extract.MaxContentBytes } : config.Extract,
-            Sources = config.Sources,
-            Embedding = config.Embedding,
-            Engram = config.Engram,
-            BaseDirectory = config.BaseDirectory,
+            Extract = partSize is { } size ? config.Extract with { PartSize = size } : config.Extract,
         };
     }
 }

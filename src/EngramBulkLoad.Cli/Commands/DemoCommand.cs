@@ -22,16 +22,7 @@ internal static class DemoCommand
         {
             var configPath = Path.Combine(AppContext.BaseDirectory, "samples", "demo.json");
             var config = await JobConfigLoader.LoadAsync(configPath, cancellationToken);
-            config = new JobConfig
-            {
-                MigrationId = config.MigrationId,
-                Snapshot = Path.GetFullPath(parse.GetValue(Snapshot)!),
-                Extract = config.Extract,
-                Sources = config.Sources,
-                Embedding = config.Embedding,
-                Engram = config.Engram,
-                BaseDirectory = config.BaseDirectory,
-            };
+            config = config with { Snapshot = Path.GetFullPath(parse.GetValue(Snapshot)!) };
             await ExtractCommand.RunAsync(context, config, parse.GetValue(CommonOptions.Overwrite), TimeSpan.FromSeconds(2), cancellationToken);
             context.Output.WriteLine();
             await InspectCommand.RunAsync(context, config.Snapshot, samples: 3, cancellationToken);

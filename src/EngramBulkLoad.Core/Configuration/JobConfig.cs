@@ -7,7 +7,7 @@ namespace EngramBulkLoad.Configuration;
 /// The job config file: the migration, its snapshot folder, the sources and the settings of each
 /// stage. Source sections are kept as <see cref="ConfigNode"/>s and read by the source kind that owns them.
 /// </summary>
-public sealed partial class JobConfig
+public sealed partial record JobConfig
 {
     /// <summary>The migration's id: 3 to 64 characters of lowercase letters, digits, '-' and '_'. Tags every memory.</summary>
     public required string MigrationId { get; init; }
@@ -111,7 +111,7 @@ public sealed partial class SourceConfig
 }
 
 /// <summary>Settings of the extract stage.</summary>
-public sealed class ExtractSettings
+public sealed record ExtractSettings
 {
     /// <summary>Source rows per part file; a killed extract redoes at most one part. Default: 50,000.</summary>
     public int PartSize { get; init; } = 50_000;
