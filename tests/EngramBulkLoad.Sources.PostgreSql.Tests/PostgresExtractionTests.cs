@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EngramBulkLoad.Tests.Shared;
 using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Extraction;
@@ -136,7 +136,7 @@ public sealed class PostgresExtractionTests : IDisposable
         IRecordSource source = new PostgresSourceFactory().Create(config.Sources[0], config.Extract);
         if (failAfter is { } limit)
         {
-            source = new DyingSource(source, limit);
+            source = new InterruptedSource(source, limit);
         }
 
         var described = source.DescribeSettings();
@@ -167,35 +167,4 @@ public sealed class PostgresExtractionTests : IDisposable
 
     private sealed record ExtractResult(IReadOnlyList<CollectionCounts> Counts, List<StagedRecord> Records, List<StagedEdge> Edges, List<RejectRecord> Rejects);
 
-    /// <summary>Dies after a number of rows, like a killed process or a dropped connection.</summary>
-    private sealed class DyingSource(IRecordSource inner, int limit) : IRecordSource
-    {
-        public string Name => inner.Name;
-
-        public string Kind => inner.Kind;
-
-        public IReadOnlyList<string> Collections => inner.Collections;
-
-        public JsonObject DescribeSettings() => inner.DescribeSettings();
-
-        public Task CheckAsync(CancellationToken cancellationToken) => inner.CheckAsync(cancellationToken);
-
-        public Task<long?> EstimateCountAsync(string collection, CancellationToken cancellationToken) => inner.EstimateCountAsync(collection, cancellationToken);
-
-        public async IAsyncEnumerable<SourceItem> ReadAsync(string collection, string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            var read = 0;
-            await foreach (var item in inner.ReadAsync(collection, cursor, cancellationToken))
-            {
-                if (read++ == limit)
-                {
-                    throw new IOException("server closed the connection (injected)");
-                }
-
-                yield return item;
-            }
-        }
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-    }
 }

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using EngramBulkLoad.Tests.Shared;
 using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Extraction;
@@ -118,7 +118,7 @@ public sealed class FileExtractionTests
         IRecordSource source = new FileSourceFactory().Create(config.Sources[0], config.Extract);
         if (failAfter is { } n)
         {
-            source = new FailingSource(source, n);
+            source = new InterruptedSource(source, n);
         }
 
         var settings = source.DescribeSettings();
@@ -142,37 +142,5 @@ public sealed class FileExtractionTests
         }
 
         return rows;
-    }
-
-    /// <summary>A source that dies after a number of items, as a killed process or a dropped connection would.</summary>
-    private sealed class FailingSource(IRecordSource inner, int failAfter) : IRecordSource
-    {
-        public string Name => inner.Name;
-
-        public string Kind => inner.Kind;
-
-        public IReadOnlyList<string> Collections => inner.Collections;
-
-        public JsonObject DescribeSettings() => inner.DescribeSettings();
-
-        public Task CheckAsync(CancellationToken cancellationToken) => inner.CheckAsync(cancellationToken);
-
-        public Task<long?> EstimateCountAsync(string collection, CancellationToken cancellationToken) => inner.EstimateCountAsync(collection, cancellationToken);
-
-        public async IAsyncEnumerable<SourceItem> ReadAsync(string collection, string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            var n = 0;
-            await foreach (var item in inner.ReadAsync(collection, cursor, cancellationToken))
-            {
-                if (++n > failAfter)
-                {
-                    throw new IOException("connection lost (injected)");
-                }
-
-                yield return item;
-            }
-        }
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
