@@ -17,10 +17,20 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
 {
     private const int ChannelCapacity = 4096;
 
+    private Func<PartEntry, CancellationToken, Task>? _partCommitted;
+
     /// <summary>Runs the stage over the sources; collections already completed in the snapshot are skipped.</summary>
+    /// <param name="sources">The sources, extracted in order.</param>
+    /// <param name="partCommitted">
+    /// Called with each part once it is in the manifest, so a later stage can start on it while extraction
+    /// goes on; awaiting it applies that stage's back-pressure to extraction.
+    /// </param>
+    /// <param name="cancellationToken">Stops the stage; the part being written is dropped and redone on resume.</param>
     /// <returns>The counts per collection, this run and earlier runs together.</returns>
-    public async Task<IReadOnlyList<CollectionCounts>> RunAsync(IReadOnlyList<IRecordSource> sources, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CollectionCounts>> RunAsync(
+        IReadOnlyList<IRecordSource> sources, Func<PartEntry, CancellationToken, Task>? partCommitted = null, CancellationToken cancellationToken = default)
     {
+        _partCommitted = partCommitted;
         ArgumentNullException.ThrowIfNull(sources);
         foreach (var source in sources)
         {
@@ -150,6 +160,10 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
             state.NextPartIndex = index + 1;
             state.Completed = completed;
         }, cancellationToken);
+        if (_partCommitted is not null)
+        {
+            await _partCommitted(entry, cancellationToken);
+        }
     }
 
     private static CollectionProgress Progress(SnapshotManifest manifest, string source, string collection)

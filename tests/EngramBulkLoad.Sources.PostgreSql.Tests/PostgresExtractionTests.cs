@@ -143,7 +143,7 @@ public sealed class PostgresExtractionTests : IDisposable
         await using var store = await SnapshotStore.OpenForWriteAsync(_folder, config.MigrationId,
             [new SourceEntry { Name = "pg", Kind = source.Kind, Settings = described, SettingsFingerprint = SourceSettings.Fingerprint(described) }],
             SnapshotOpenMode.CreateOrResume, TimeProvider.System, Ct);
-        var counts = await new ExtractStage(store, config.Extract, new ExtractProgress()).RunAsync([source], Ct).WaitAsync(TimeSpan.FromMinutes(2), Ct);
+        var counts = await new ExtractStage(store, config.Extract, new ExtractProgress()).RunAsync([source], cancellationToken: Ct).WaitAsync(TimeSpan.FromMinutes(2), Ct);
         var manifest = store.ReadManifest();
         var parts = manifest.Parts.OrderBy(p => p.Collection, StringComparer.Ordinal).ThenBy(p => p.Index).ToList();
         return new ExtractResult(

@@ -45,7 +45,7 @@ internal static class ExtractCommand
             IReadOnlyList<CollectionCounts> counts;
             await using (new ProgressPrinter(progress, context.Time, context.Error, progressInterval))
             {
-                counts = await new ExtractStage(store, config.Extract, progress).RunAsync(sources, cancellationToken);
+                counts = await new ExtractStage(store, config.Extract, progress).RunAsync(sources, cancellationToken: cancellationToken);
             }
 
             SnapshotReport.WriteCounts(context.Output, counts);

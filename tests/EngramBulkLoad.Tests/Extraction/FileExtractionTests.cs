@@ -124,7 +124,7 @@ public sealed class FileExtractionTests
         var settings = source.DescribeSettings();
         var entry = new SourceEntry { Name = source.Name, Kind = source.Kind, Settings = settings, SettingsFingerprint = SourceSettings.Fingerprint(settings) };
         await using var store = await SnapshotStore.OpenForWriteAsync(config.Snapshot, config.MigrationId, [entry], SnapshotOpenMode.CreateOrResume, TimeProvider.System, Ct);
-        var counts = await new ExtractStage(store, config.Extract, new ExtractProgress()).RunAsync([source], Ct);
+        var counts = await new ExtractStage(store, config.Extract, new ExtractProgress()).RunAsync([source], cancellationToken: Ct);
         var manifest = store.ReadManifest();
         return (counts, await ReadAsync(store, manifest, PartCodecs.Rejects, p => p.Files.ExtractRejects), await ReadAsync(store, manifest, PartCodecs.Records, p => p.Files.Records));
     }
