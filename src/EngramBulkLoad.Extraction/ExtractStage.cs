@@ -152,10 +152,12 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
     private async Task CommitAsync(PartBuilder part, string source, string collection, int index, bool completed, CancellationToken cancellationToken)
     {
         var entry = await part.CompleteAsync(cancellationToken);
+        entry.ExtractedAt = store.Now;
         await store.UpdateAsync(manifest =>
         {
-            manifest.Parts.Add(entry);
             var state = Progress(manifest, source, collection);
+            entry.Generation = state.Generation;
+            manifest.Parts.Add(entry);
             state.Cursor = entry.Cursor;
             state.NextPartIndex = index + 1;
             state.Completed = completed;

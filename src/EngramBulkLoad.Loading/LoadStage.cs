@@ -304,6 +304,7 @@ public static class LoadStage
                 {
                     var entry = part.Key.Find(manifest);
                     entry.State = PartState.Loaded;
+                    entry.LoadedAt = snapshot.Now;
                     entry.Counts.Embedded ??= part.Embedded;
                     entry.Counts.Loaded = part.Loaded;
                     entry.Counts.LoadRejected = rejects.Count;

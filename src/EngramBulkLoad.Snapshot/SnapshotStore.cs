@@ -33,6 +33,9 @@ public sealed class SnapshotStore : IAsyncDisposable
     /// <summary>The migration id.</summary>
     public string MigrationId => _manifest.MigrationId;
 
+    /// <summary>The current time on the store's clock, for the stage timestamps of the manifest.</summary>
+    public DateTimeOffset Now => _time.GetUtcNow();
+
     /// <summary>True when this instance may write (it holds the folder's lock).</summary>
     public bool IsWritable => _lock is not null;
 

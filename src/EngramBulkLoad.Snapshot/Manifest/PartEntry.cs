@@ -27,6 +27,22 @@ public sealed class PartEntry
 
     /// <summary>The part's counts per stage; they reconcile (see <see cref="PartCounts"/>).</summary>
     public PartCounts Counts { get; set; } = new();
+
+    /// <summary>
+    /// 0 for the first extraction of the collection; each backfill run (rows changed since the last
+    /// watermark) adds parts with the next generation. A memory id found in parts of several generations
+    /// is an update: the latest generation's record is the one Engram holds.
+    /// </summary>
+    public int Generation { get; set; }
+
+    /// <summary>When the part's files were staged (UTC).</summary>
+    public DateTimeOffset? ExtractedAt { get; set; }
+
+    /// <summary>When the part's vectors were written (UTC).</summary>
+    public DateTimeOffset? EmbeddedAt { get; set; }
+
+    /// <summary>When Engram had answered every record of the part (UTC).</summary>
+    public DateTimeOffset? LoadedAt { get; set; }
 }
 
 /// <summary>The states a part moves through, in order.</summary>

@@ -25,6 +25,12 @@ public sealed class SnapshotManifest
     /// <summary>The sources, with their settings less secrets.</summary>
     public List<SourceEntry> Sources { get; set; } = [];
 
+    /// <summary>
+    /// "i/N" when this snapshot holds shard i of N of every source's key space (each shard process
+    /// writes its own snapshot); null for the whole.
+    /// </summary>
+    public string? Shard { get; set; }
+
     /// <summary>The embedding model, once the embed stage has run.</summary>
     public ModelEntry? Model { get; set; }
 
@@ -84,4 +90,13 @@ public sealed class CollectionProgress
 
     /// <summary>The index the next part will get.</summary>
     public int NextPartIndex { get; set; }
+
+    /// <summary>
+    /// For a source with a watermark column: the highest watermark value staged so far (the source's text
+    /// form). A backfill reads only rows above it.
+    /// </summary>
+    public string? Watermark { get; set; }
+
+    /// <summary>The generation of the parts being written: 0 for the first extraction, +1 per backfill.</summary>
+    public int Generation { get; set; }
 }
