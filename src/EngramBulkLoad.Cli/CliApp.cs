@@ -10,7 +10,9 @@ internal static class CliApp
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("engram-bulkload: move an organisation's data into Engram through Parquet snapshots.");
+        root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(ExtractCommand.Create(context));
+        root.Subcommands.Add(EmbedCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(LoadCommand.Create(context));

@@ -75,5 +75,5 @@ public sealed record SourceLoadTotals(string Source, long Embedded, long Loaded,
 /// <param name="RecordsLoaded">Records acknowledged so far in this run.</param>
 /// <param name="RecordsRejected">Records rejected so far in this run.</param>
 /// <param name="PartsLoaded">Parts completed so far in this run.</param>
-/// <param name="PartsTotal">Parts this run has to load.</param>
+/// <param name="PartsTotal">Parts this run has taken up so far (in a pipelined run, more arrive as earlier stages finish them).</param>
 public readonly record struct LoadProgress(long RecordsLoaded, long RecordsRejected, int PartsLoaded, int PartsTotal);

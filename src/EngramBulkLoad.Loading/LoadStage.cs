@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using EngramBulkLoad.Engram;
 using EngramBulkLoad.Errors;
@@ -37,7 +38,21 @@ public static class LoadStage
     /// <param name="time">The clock.</param>
     /// <param name="progress">Receives progress after each batch; may be null.</param>
     /// <param name="cancellationToken">Stops the load; what was acknowledged is saved.</param>
-    public static async Task<LoadReport> RunAsync(SnapshotStore snapshot, EngramClient client, TimeProvider time, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
+    public static Task<LoadReport> RunAsync(SnapshotStore snapshot, EngramClient client, TimeProvider time, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
+        => RunAsync(snapshot, client, time, progress, incoming: null, cancellationToken);
+
+    /// <summary>
+    /// Loads the parts the snapshot has ready now, then each part <paramref name="incoming"/> yields as
+    /// an earlier stage finishes it (the <c>run</c> pipeline), then the associations once every part is loaded.
+    /// </summary>
+    /// <param name="snapshot">The snapshot, opened for writing.</param>
+    /// <param name="client">The Engram client.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="progress">Receives progress after each batch; may be null.</param>
+    /// <param name="incoming">Parts that become loadable while the load runs; null when the snapshot is complete.</param>
+    /// <param name="cancellationToken">Stops the load; what was acknowledged is saved.</param>
+    public static async Task<LoadReport> RunAsync(
+        SnapshotStore snapshot, EngramClient client, TimeProvider time, IProgress<LoadProgress>? progress, IAsyncEnumerable<PartEntry>? incoming, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(client);
@@ -49,11 +64,10 @@ public static class LoadStage
 
         var started = Stopwatch.GetTimestamp();
         var manifest = snapshot.ReadManifest();
-        var toLoad = manifest.Parts.Where(IsLoadable).Select(PartKey.Of).ToList();
         var preflight = await client.PreflightAsync(manifest.Model?.Dimension, cancellationToken);
 
-        var run = new MemoryRun(snapshot, client, new MemoryMapper(client.Options, snapshot.MigrationId, time.GetUtcNow()), progress, toLoad.Count);
-        await run.LoadAsync(toLoad, cancellationToken);
+        var run = new MemoryRun(snapshot, client, new MemoryMapper(client.Options, snapshot.MigrationId, time.GetUtcNow()), progress);
+        await run.LoadAsync(PartsToLoad(manifest, incoming, cancellationToken), cancellationToken);
 
         var associations = new AssociationRun(snapshot, client);
         var pending = await associations.LoadAsync(cancellationToken);
@@ -87,6 +101,31 @@ public static class LoadStage
     internal static bool IsLoadable(PartEntry part)
         => part.State == PartState.Embedded || (part.State == PartState.Extracted && part.Files.Records is null);
 
+    /// <summary>The loadable parts of the manifest, then the incoming ones (each once).</summary>
+    private static async IAsyncEnumerable<PartKey> PartsToLoad(
+        SnapshotManifest manifest, IAsyncEnumerable<PartEntry>? incoming, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<PartKey>();
+        foreach (var part in manifest.Parts.Where(IsLoadable))
+        {
+            seen.Add(PartKey.Of(part));
+            yield return PartKey.Of(part);
+        }
+
+        if (incoming is null)
+        {
+            yield break;
+        }
+
+        await foreach (var part in incoming.WithCancellation(cancellationToken))
+        {
+            if (IsLoadable(part) && seen.Add(PartKey.Of(part)))
+            {
+                yield return PartKey.Of(part);
+            }
+        }
+    }
+
     private static List<SourceLoadTotals> Totals(SnapshotManifest manifest)
         => [.. manifest.Parts
             .Where(part => part.State == PartState.Loaded)
@@ -101,8 +140,9 @@ public static class LoadStage
             .OrderBy(totals => totals.Source, StringComparer.Ordinal)];
 
     /// <summary>One run of the memory phase: a reader producing batches and a bounded block sending them.</summary>
-    private sealed class MemoryRun(SnapshotStore snapshot, EngramClient client, MemoryMapper mapper, IProgress<LoadProgress>? progress, int partsTotal)
+    private sealed class MemoryRun(SnapshotStore snapshot, EngramClient client, MemoryMapper mapper, IProgress<LoadProgress>? progress)
     {
+        private int _partsSeen;
 
         private readonly List<PartLoadResult> _completed = [];
         private long _recordsLoaded;
@@ -126,7 +166,7 @@ public static class LoadStage
 
         public long Batches => Interlocked.Read(ref _batches);
 
-        public async Task LoadAsync(IReadOnlyList<PartKey> parts, CancellationToken cancellationToken)
+        public async Task LoadAsync(IAsyncEnumerable<PartKey> parts, CancellationToken cancellationToken)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var inFlight = client.Options.MaxBatchesInFlight;
@@ -156,8 +196,9 @@ public static class LoadStage
             {
                 // Parts are read one at a time (reading two at once measured no faster on 2 cores, and
                 // doubles the records held in memory).
-                foreach (var part in parts)
+                await foreach (var part in parts.WithCancellation(stop.Token))
                 {
+                    Interlocked.Increment(ref _partsSeen);
                     await ProduceAsync(part, send, stop.Token);
                 }
             }
@@ -332,7 +373,7 @@ public static class LoadStage
                 done = _completed.Count;
             }
 
-            progress.Report(new LoadProgress(RecordsLoaded, RecordsRejected, done, partsTotal));
+            progress.Report(new LoadProgress(RecordsLoaded, RecordsRejected, done, Volatile.Read(ref _partsSeen)));
         }
     }
 }

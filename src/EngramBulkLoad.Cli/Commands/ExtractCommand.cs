@@ -26,20 +26,24 @@ internal static class ExtractCommand
         return command;
     }
 
+    /// <summary>Opens the snapshot to extract <paramref name="sources"/> into: created, resumed (same sources and settings) or overwritten.</summary>
+    public static Task<SnapshotStore> OpenAsync(JobConfig config, IReadOnlyList<IRecordSource> sources, bool overwrite, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var entries = sources.Select(source =>
+        {
+            var settings = source.DescribeSettings();
+            return new SourceEntry { Name = source.Name, Kind = source.Kind, Settings = settings, SettingsFingerprint = SourceSettings.Fingerprint(settings) };
+        }).ToList();
+        return SnapshotStore.OpenForWriteAsync(config.Snapshot, config.MigrationId, entries, overwrite ? SnapshotOpenMode.Overwrite : SnapshotOpenMode.CreateOrResume, time, cancellationToken);
+    }
+
     /// <summary>Runs the extract stage and prints its summary; returns the counts per collection.</summary>
     public static async Task<IReadOnlyList<CollectionCounts>> RunAsync(CliContext context, JobConfig config, bool overwrite, TimeSpan progressInterval, CancellationToken cancellationToken)
     {
         var sources = SourceRegistry.Create(config);
         try
         {
-            var entries = sources.Select(source =>
-            {
-                var settings = source.DescribeSettings();
-                return new SourceEntry { Name = source.Name, Kind = source.Kind, Settings = settings, SettingsFingerprint = SourceSettings.Fingerprint(settings) };
-            }).ToList();
-
-            await using var store = await SnapshotStore.OpenForWriteAsync(
-                config.Snapshot, config.MigrationId, entries, overwrite ? SnapshotOpenMode.Overwrite : SnapshotOpenMode.CreateOrResume, context.Time, cancellationToken);
+            await using var store = await OpenAsync(config, sources, overwrite, context.Time, cancellationToken);
             context.Error.WriteLine($"[extract] migration '{config.MigrationId}' into {store.Folder}");
             var progress = new ExtractProgress();
             IReadOnlyList<CollectionCounts> counts;

@@ -26,7 +26,7 @@ internal static class LoadCommand
         return command;
     }
 
-    private static void Write(TextWriter output, LoadReport report)
+    public static void Write(TextWriter output, LoadReport report)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"Engram: {report.Preflight.Address}, space '{report.Preflight.MemorySpaceId}', {(report.Preflight.Authenticated ? "authenticated" : "no API key")}, {report.Preflight.HealthSummary}"));

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using System.Globalization;
+using EngramBulkLoad.Cli.Terminal;
+using EngramBulkLoad.Embedding.Stage;
+
+namespace EngramBulkLoad.Cli.Commands;
+
+/// <summary><c>embed</c>: a snapshot's staged records into vectors. Re-running resumes and embeds only what changed.</summary>
+internal static class EmbedCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("embed", "Embed the snapshot's staged records (vectors keyed by content hash and model). Run it again to resume; unchanged text is not embedded twice.")
+        {
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.ProgressInterval,
+            EmbedOptions.Service, EmbedOptions.ReuseVectors, EmbedOptions.ChangeModel,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
+            var settings = EmbedOptions.Settings(config, parse);
+            await using var embedder = await EmbedOptions.EmbedderAsync(config, parse, cancellationToken);
+            await using var store = await EngramCommandSupport.OpenAsync(config, context.Time, cancellationToken);
+            context.Error.WriteLine($"[embed] migration '{config.MigrationId}' in {store.Folder} with model '{embedder.Info.ModelId}' ({embedder.Info.Kind}, {embedder.Info.ExecutionProvider})");
+            var stage = new EmbedStage(store, embedder, settings, new EmbedProgress());
+            await stage.PrepareAsync(cancellationToken);
+            int parts;
+            await using (new EmbedProgressPrinter(stage.Progress, context, parse.GetValue(CommonOptions.ProgressInterval)))
+            {
+                parts = await stage.RunAsync(cancellationToken);
+            }
+
+            var p = stage.Progress;
+            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Embedded {parts} parts: {p.Embedded:N0} records embedded, {p.Reused:N0} reused (unchanged text, {stage.ReusableVectors:N0} vectors available), {p.Rejected:N0} rejected, {p.Tokens:N0} tokens."));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using EngramBulkLoad.Cli.Metrics;
+using EngramBulkLoad.Cli.Terminal;
+using EngramBulkLoad.Configuration;
+using EngramBulkLoad.Engram;
+using EngramBulkLoad.Pipeline;
+
+namespace EngramBulkLoad.Cli.Commands;
+
+/// <summary>
+/// <c>run</c>: extract, embed and load in one process, stages overlapping. Killed at any moment and
+/// started again with the same arguments, it finishes with exactly the source's records in Engram.
+/// </summary>
+internal static class RunCommand
+{
+    public static readonly Option<bool> NoLoad = new("--no-load")
+    {
+        Description = "Stop after the vectors snapshot (load it later with 'load').",
+    };
+
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("run", "Extract, embed and load in one process (stages overlap, memory stays flat). Run it again with the same arguments to resume.")
+        {
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Overwrite, CommonOptions.PartSize, CommonOptions.ProgressInterval,
+            EngramCommandSupport.Address, EngramCommandSupport.Space, NoLoad,
+            EmbedOptions.Service, EmbedOptions.ReuseVectors, EmbedOptions.ChangeModel, EmbedOptions.MetricsPort,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
+            var engram = parse.GetValue(NoLoad) ? null : EngramCommandSupport.Options(config, parse);
+            await RunAsync(context, config, parse, engram, parse.GetValue(CommonOptions.Overwrite), cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Runs the pipeline and prints what each stage did; <paramref name="engram"/> null stops after the vectors.</summary>
+    public static async Task<RunReport> RunAsync(CliContext context, JobConfig config, ParseResult parse, EngramOptions? engram, bool overwrite, CancellationToken cancellationToken)
+    {
+        var settings = new RunSettings { Extract = config.Extract, Embed = EmbedOptions.Settings(config, parse) };
+        var sources = SourceRegistry.Create(config);
+        try
+        {
+            await using var embedder = await EmbedOptions.EmbedderAsync(config, parse, cancellationToken);
+            await using var client = engram is null ? null : EngramClient.Create(engram, context.Time);
+            await using var store = await ExtractCommand.OpenAsync(config, sources, overwrite, context.Time, cancellationToken);
+            context.Error.WriteLine($"[run] migration '{config.MigrationId}' into {store.Folder}; model '{embedder.Info.ModelId}' ({embedder.Info.ExecutionProvider}); {(engram is null ? "no load (vectors only)" : $"Engram {engram.Address}, space '{engram.MemorySpaceId}'")}");
+            var progress = new RunProgress(store);
+            await using var metrics = parse.GetValue(EmbedOptions.MetricsPort) is { } port ? RunMetrics.Start(progress, port) : null;
+            RunReport report;
+            await using (RunProgressView.Start(progress, context, parse.GetValue(CommonOptions.ProgressInterval)))
+            {
+                report = await RunPipeline.RunAsync(store, sources, embedder, client, settings, progress, context.Time, cancellationToken);
+            }
+
+            Write(context.Output, report);
+            return report;
+        }
+        finally
+        {
+            foreach (var source in sources)
+            {
+                await source.DisposeAsync();
+            }
+        }
+    }
+
+    private static void Write(TextWriter output, RunReport report)
+    {
+        SnapshotReport.WriteCounts(output, report.Extracted);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Embed: {report.PartsEmbedded} parts, {report.RecordsEmbedded:N0} records embedded, {report.RecordsReused:N0} reused (text unchanged), {report.EmbedRejected:N0} rejected."));
+        if (report.Load is { } load)
+        {
+            LoadCommand.Write(output, load);
+        }
+        else
+        {
+            output.WriteLine("Not loaded: the vectors are in the snapshot. Load them with: engram-bulkload load -c CONFIG --engram http://HOST:50051");
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Run time {report.Elapsed.TotalSeconds:F1} s."));
+    }
+}
