@@ -1,11 +1,16 @@
 using System.CommandLine;
 using EngramBulkLoad.Configuration;
+using EngramBulkLoad.Embedding;
+using EngramBulkLoad.Engram;
+using EngramBulkLoad.Errors;
 
 namespace EngramBulkLoad.Cli.Commands;
 
 /// <summary>
-/// <c>demo</c>: the main job on the embedded default: extracts the sample corpus that ships with the
-/// tool into ./snapshots/demo and inspects it. Needs no server and no config.
+/// <c>demo</c>: the main job on the embedded default. The sample corpus that ships with the tool is
+/// extracted and embedded with the offline embedder (or the embedding service given), then loaded into
+/// the Engram named by --engram or ENGRAM_URL when one answers; otherwise the run stops after the vectors
+/// and says how to load them. Needs no config.
 /// </summary>
 internal static class DemoCommand
 {
@@ -15,21 +20,56 @@ internal static class DemoCommand
         DefaultValueFactory = _ => Path.Combine("snapshots", "demo"),
     };
 
+    private static readonly Option<string?> Engram = new("--engram")
+    {
+        Description = "Engram's gRPC address to load into (default: the ENGRAM_URL variable; without either the demo stops after the vectors).",
+    };
+
     public static Command Create(CliContext context)
     {
-        var command = new Command("demo", "Run the job on the bundled sample corpus (no server needed) and inspect the snapshot.") { Snapshot, CommonOptions.Overwrite };
+        var command = new Command("demo", "Run the whole job on the bundled sample corpus: extract, embed (offline), load into Engram when one answers, and report.")
+        {
+            Snapshot, CommonOptions.Overwrite, CommonOptions.ProgressInterval, Engram, EngramCommandSupport.Space, EmbedOptions.Service,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var configPath = Path.Combine(AppContext.BaseDirectory, "samples", "demo.json");
             var config = await JobConfigLoader.LoadAsync(configPath, cancellationToken);
             config = config with { Snapshot = Path.GetFullPath(parse.GetValue(Snapshot)!) };
-            await ExtractCommand.RunAsync(context, config, parse.GetValue(CommonOptions.Overwrite), TimeSpan.FromSeconds(2), cancellationToken);
+            var engram = await AnsweringEngramAsync(context, parse, context.Time, cancellationToken);
+            await RunCommand.RunAsync(context, config, parse, engram, parse.GetValue(CommonOptions.Overwrite), cancellationToken);
             context.Output.WriteLine();
-            await InspectCommand.RunAsync(context, config.Snapshot, samples: 3, cancellationToken);
+            await InspectCommand.RunAsync(context, config.Snapshot, samples: 2, cancellationToken);
             context.Output.WriteLine();
-            context.Output.WriteLine($"The snapshot is in {config.Snapshot}. Next: embed and load it into Engram (see README).");
+            context.Output.WriteLine(engram is null
+                ? $"The snapshot with its vectors is in {config.Snapshot}. To load it: engram-bulkload load -c {configPath} -s {config.Snapshot} --engram http://HOST:50051"
+                : $"Loaded into {engram.Address}, space '{engram.MemorySpaceId}'. The snapshot is in {config.Snapshot}.");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The Engram to load into, when one is named and answers; null (with the reason printed) otherwise.</summary>
+    private static async Task<EngramOptions?> AnsweringEngramAsync(CliContext context, ParseResult parse, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var address = parse.GetValue(Engram) ?? Environment.GetEnvironmentVariable("ENGRAM_URL");
+        if (string.IsNullOrWhiteSpace(address))
+        {
+            context.Error.WriteLine("[demo] no --engram or ENGRAM_URL: the demo stops after the vectors snapshot.");
+            return null;
+        }
+
+        var options = new EngramOptions { Address = address, MemorySpaceId = parse.GetValue(EngramCommandSupport.Space) ?? "demo", ConnectTimeout = TimeSpan.FromSeconds(5) }.Validate("--engram");
+        await using var client = EngramClient.Create(options, time);
+        try
+        {
+            await client.PreflightAsync(EngramDimensions.Required, cancellationToken);
+            return options;
+        }
+        catch (EngramException ex)
+        {
+            context.Error.WriteLine($"[demo] Engram at {address} did not answer ({SecretScrubber.Scrub(ex.Message)}); the demo stops after the vectors snapshot.");
+            return null;
+        }
     }
 }
