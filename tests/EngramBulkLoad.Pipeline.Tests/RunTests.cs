@@ -97,6 +97,20 @@ public sealed class RunTests
         Assert.Empty(manifest.Parts);
     }
 
+    [Fact]
+    public async Task Run_DryRun_EstimatesFromASampleAndWritesNothing()
+    {
+        using var corpus = new TestCorpus(documents: 1_000, emptyEvery: 10);
+
+        var (exit, output, error) = await CliAsync("run", "-c", corpus.ConfigPath, "--dry-run", "--sample", "200", "--engram", "http://127.0.0.1:1");
+
+        Assert.True(exit == 0, error);
+        Assert.False(Directory.Exists(corpus.SnapshotFolder));
+        // 200 sampled documents hold 20 empty texts: scaled to 1,000 that is 900 records and 100 rejects.
+        Assert.Matches(@"docs/docs \| ~?1,000 \| 900 \| 100 \| 0 \|", output);
+        Assert.Matches(@"docs/docs.edges \| ~?1,001 \| 0 \| 0 \| 1,001 \|", output);
+    }
+
     internal static async Task<SnapshotManifest> ReadManifestAsync(string folder)
     {
         await using var store = await SnapshotStore.OpenForReadAsync(folder, TimeProvider.System, Ct);

@@ -19,17 +19,34 @@ internal static class RunCommand
         Description = "Stop after the vectors snapshot (load it later with 'load').",
     };
 
+    public static readonly Option<bool> DryRun = new("--dry-run")
+    {
+        Description = "Read and embed a sample of each collection and estimate records, tokens, embedding time and storage; write nothing.",
+    };
+
+    public static readonly Option<int> Sample = new("--sample")
+    {
+        Description = "Items per collection a dry run reads and embeds.",
+        DefaultValueFactory = _ => 1000,
+    };
+
     public static Command Create(CliContext context)
     {
         var command = new Command("run", "Extract, embed and load in one process (stages overlap, memory stays flat). Run it again with the same arguments to resume.")
         {
             CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Overwrite, CommonOptions.PartSize, CommonOptions.ProgressInterval,
-            EngramCommandSupport.Address, EngramCommandSupport.Space, NoLoad,
+            EngramCommandSupport.Address, EngramCommandSupport.Space, NoLoad, DryRun, Sample,
             EmbedOptions.Service, EmbedOptions.ReuseVectors, EmbedOptions.ChangeModel, EmbedOptions.MetricsPort,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
+            if (parse.GetValue(DryRun))
+            {
+                await DryRunAsync(context, config, parse, cancellationToken);
+                return 0;
+            }
+
             var engram = parse.GetValue(NoLoad) ? null : EngramCommandSupport.Options(config, parse);
             await RunAsync(context, config, parse, engram, parse.GetValue(CommonOptions.Overwrite), cancellationToken);
             return 0;
@@ -58,6 +75,43 @@ internal static class RunCommand
 
             Write(context.Output, report);
             return report;
+        }
+        finally
+        {
+            foreach (var source in sources)
+            {
+                await source.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task DryRunAsync(CliContext context, JobConfig config, ParseResult parse, CancellationToken cancellationToken)
+    {
+        var sample = parse.GetValue(Sample);
+        if (sample < 1)
+        {
+            throw Errors.ErrorFactory.Config("--sample", $"expected a positive number of items, found {sample}.", "The default is 1000.");
+        }
+
+        var sources = SourceRegistry.Create(config);
+        try
+        {
+            var settings = EmbedOptions.Settings(config, parse);
+            await using var embedder = await EmbedOptions.EmbedderAsync(config, parse, cancellationToken);
+            context.Error.WriteLine($"[dry run] sampling {sample} items per collection; model '{embedder.Info.ModelId}' ({embedder.Info.ExecutionProvider}); nothing is written.");
+            var estimates = await Pipeline.DryRun.EstimateAsync(sources, embedder, sample, settings.TextsPerBatch, cancellationToken);
+            var c = CultureInfo.InvariantCulture;
+            context.Output.WriteLine("source/collection | items | records | rejects | edges | tokens | embedding time (one call at a time) | text MB | vectors MB");
+            foreach (var e in estimates)
+            {
+                context.Output.WriteLine(string.Create(c,
+                    $"{e.Source}/{e.Collection} | {(e.TotalIsEstimate ? "~" : string.Empty)}{e.TotalItems:N0} | {e.Records:N0} | {e.Rejects:N0} | {e.Edges:N0} | {e.Tokens:N0} | {e.EmbeddingTime:hh\\:mm\\:ss} | {e.TextBytes / 1e6:N1} | {e.VectorBytes / 1e6:N1}"));
+            }
+
+            var time = TimeSpan.FromTicks(estimates.Sum(e => e.EmbeddingTime.Ticks));
+            context.Output.WriteLine(string.Create(c,
+                $"total | {estimates.Sum(e => e.TotalItems):N0} | {estimates.Sum(e => e.Records):N0} | {estimates.Sum(e => e.Rejects):N0} | {estimates.Sum(e => e.Edges):N0} | {estimates.Sum(e => e.Tokens):N0} | {time:hh\\:mm\\:ss} | {estimates.Sum(e => e.TextBytes) / 1e6:N1} | {estimates.Sum(e => e.VectorBytes) / 1e6:N1}"));
+            context.Output.WriteLine("Estimates scale the sample to the whole collection; sizes are before Parquet compression. Engram was not contacted.");
         }
         finally
         {
