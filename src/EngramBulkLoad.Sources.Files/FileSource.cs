@@ -126,7 +126,7 @@ internal sealed class FileSource : IRecordSource
                 continue;
             }
 
-            if ((_options.Where is { } where && !where.Matches(row.Fields)) || !InShard(row))
+            if ((_options.Where is { } where && !where.Matches(row.Fields)) || !InShard(row.Fields, row.Position))
             {
                 continue;
             }
@@ -194,8 +194,8 @@ internal sealed class FileSource : IRecordSource
         }
     }
 
-    private bool InShard(FileRow row)
-        => _shard.IsWhole || (_mapper.KeyOf(row.Fields!) is { } key ? _shard.Includes(key) : _shard.IncludesPosition(row.Position));
+    private bool InShard(FieldRow fields, long position)
+        => _shard.IsWhole || (_mapper.KeyOf(fields) is { } key ? _shard.Includes(key) : _shard.IncludesPosition(position));
 
     private SourceItem EdgeReject(string cursor, string location, string code, string message)
         => SourceItem.ForReject(cursor, new RejectRecord(PipelineStage.Extract, Name, EdgesCollection, location, null, null, code, message));
