@@ -18,6 +18,6 @@ internal static class SourceRegistry
         {
             var factory = Factories.FirstOrDefault(f => f.Kinds.Contains(source.Kind))
                 ?? throw ErrorFactory.Config(source.Node.At("kind"), $"'{source.Kind}' is not a source kind this build knows.", $"Known kinds: {string.Join(", ", Kinds)}.");
-            return factory.Create(source, config.Extract);
+            return factory.Create(source, config.Extract, config.Shard);
         }).ToList();
 }

@@ -17,7 +17,11 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
 {
     private const int ChannelCapacity = 4096;
 
+    private readonly List<string> _notes = [];
     private Func<PartEntry, CancellationToken, Task>? _partCommitted;
+
+    /// <summary>Collections the last run left alone on purpose (a backfill without a watermark, or nothing changed), each with why; for the command's output.</summary>
+    public IReadOnlyList<string> Notes => _notes;
 
     /// <summary>Runs the stage over the sources; collections already completed in the snapshot are skipped.</summary>
     /// <param name="sources">The sources, extracted in order.</param>
@@ -31,6 +35,7 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
         IReadOnlyList<IRecordSource> sources, Func<PartEntry, CancellationToken, Task>? partCommitted = null, CancellationToken cancellationToken = default)
     {
         _partCommitted = partCommitted;
+        _notes.Clear();
         ArgumentNullException.ThrowIfNull(sources);
         foreach (var source in sources)
         {
@@ -69,7 +74,19 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
         var state = store.ReadManifest().Collections.FirstOrDefault(c => c.Source == source.Name && c.Collection == collection);
         if (state?.Completed == true)
         {
-            return;
+            if (!settings.Backfill || !await ReopenForBackfillAsync(source, collection, state, cancellationToken))
+            {
+                return;
+            }
+
+            state = store.ReadManifest().Collections.First(c => c.Source == source.Name && c.Collection == collection);
+        }
+        else if (state is null && source is IWatermarkedSource watermarked && watermarked.HasWatermark(collection))
+        {
+            // The highest watermark before the first row is read: a row that changes while this runs gets a
+            // higher one, so the next backfill reads it, wherever the read was when it changed.
+            var upTo = await watermarked.ReadWatermarkAsync(collection, null, cancellationToken);
+            await store.UpdateAsync(m => Progress(m, source.Name, collection).Watermark = upTo, cancellationToken);
         }
 
         var cursor = state?.Cursor;
@@ -128,6 +145,39 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
                 await part.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Starts the next generation of a completed collection: the rows whose watermark is above the recorded
+    /// one and at most the highest one now. That upper bound is recorded before reading, and travels in the
+    /// cursor, so a resumed backfill reads the same range; rows changed meanwhile get a higher value and
+    /// fall to the next backfill. Returns false, with a note, when there is nothing to read.
+    /// </summary>
+    private async Task<bool> ReopenForBackfillAsync(IRecordSource source, string collection, CollectionProgress state, CancellationToken cancellationToken)
+    {
+        if (source is not IWatermarkedSource watermarked || !watermarked.HasWatermark(collection))
+        {
+            _notes.Add($"{source.Name}/{collection}: left alone by the backfill: it has no \"watermark\" (a column that grows when a row changes).");
+            return false;
+        }
+
+        var upTo = await watermarked.ReadWatermarkAsync(collection, state.Watermark, cancellationToken);
+        if (upTo is null)
+        {
+            _notes.Add($"{source.Name}/{collection}: nothing changed since watermark {state.Watermark ?? "(none)"}.");
+            return false;
+        }
+
+        var cursor = watermarked.BackfillCursor(collection, state.Watermark, upTo);
+        await store.UpdateAsync(m =>
+        {
+            var next = Progress(m, source.Name, collection);
+            next.Generation++;
+            next.Completed = false;
+            next.Cursor = cursor;
+            next.Watermark = upTo;
+        }, cancellationToken);
+        return true;
     }
 
     private static async Task ProduceAsync(IRecordSource source, string collection, string? cursor, ChannelWriter<SourceItem> writer, CancellationToken cancellationToken)

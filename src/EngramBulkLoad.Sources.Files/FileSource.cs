@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Identity;
 using EngramBulkLoad.Records;
@@ -12,19 +13,23 @@ namespace EngramBulkLoad.Sources.Files;
 /// <summary>
 /// A JSONL or CSV documents file, and optionally an edges file as a second collection named
 /// "COLLECTION.edges". The cursor is the row position, so a resumed read skips the rows already staged.
+/// A shard keeps the documents whose key hashes to it (so repeated keys meet in one shard and are still
+/// caught), and the rows without a key (unparseable, key missing) and edges-file lines by position.
 /// </summary>
 internal sealed class FileSource : IRecordSource
 {
     private readonly FileSourceOptions _options;
     private readonly JsonElement _section;
     private readonly RecordMapper _mapper;
+    private readonly ShardSpec _shard;
 
-    public FileSource(string name, string kind, FileSourceOptions options, JsonElement section)
+    public FileSource(string name, string kind, FileSourceOptions options, JsonElement section, ShardSpec shard)
     {
         Name = name;
         Kind = kind;
         _options = options;
         _section = section;
+        _shard = shard;
         _mapper = new RecordMapper(kind, name, options.Collection, options.Mapping);
         Collections = options.Edges is null ? [options.Collection] : [options.Collection, EdgesCollection];
     }
@@ -37,7 +42,7 @@ internal sealed class FileSource : IRecordSource
 
     private string EdgesCollection => _options.Collection + ".edges";
 
-    public JsonObject DescribeSettings() => SourceSettings.Redact(_section);
+    public JsonObject DescribeSettings() => SourceSettings.WithShard(SourceSettings.Redact(_section), _shard);
 
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
@@ -84,7 +89,7 @@ internal sealed class FileSource : IRecordSource
             lines += buffer.AsSpan(0, read).Count((byte)'\n');
         }
 
-        return format == FileFormat.Csv ? Math.Max(0, lines - 1) : lines;
+        return (format == FileFormat.Csv ? Math.Max(0, lines - 1) : lines) / _shard.Count;
     }
 
     public IAsyncEnumerable<SourceItem> ReadAsync(string collection, string? cursor, CancellationToken cancellationToken)
@@ -111,7 +116,18 @@ internal sealed class FileSource : IRecordSource
             var cursor = row.Position.ToString(CultureInfo.InvariantCulture);
             if (row.Fields is null)
             {
+                // An unparseable line cannot be tested against "where"; it stays a reject, so it is never lost silently.
+                if (!_shard.IncludesPosition(row.Position))
+                {
+                    continue;
+                }
+
                 yield return _mapper.Reject(cursor, row.Location, null, null, RejectCodes.Malformed, $"{row.Location} {row.Problem}");
+                continue;
+            }
+
+            if ((_options.Where is { } where && !where.Matches(row.Fields)) || !InShard(row.Fields, row.Position))
+            {
                 continue;
             }
 
@@ -134,7 +150,7 @@ internal sealed class FileSource : IRecordSource
         var toCollection = edges.ToCollection ?? _options.Collection;
         await foreach (var row in ReadRowsAsync(edges.Path, edges.Format, cancellationToken))
         {
-            if (row.Position <= after)
+            if (row.Position <= after || !_shard.IncludesPosition(row.Position))
             {
                 continue;
             }
@@ -177,6 +193,9 @@ internal sealed class FileSource : IRecordSource
                 $"{fromCollection} key {from}", $"{toCollection} key {to}"));
         }
     }
+
+    private bool InShard(FieldRow fields, long position)
+        => _shard.IsWhole || (_mapper.KeyOf(fields) is { } key ? _shard.Includes(key) : _shard.IncludesPosition(position));
 
     private SourceItem EdgeReject(string cursor, string location, string code, string message)
         => SourceItem.ForReject(cursor, new RejectRecord(PipelineStage.Extract, Name, EdgesCollection, location, null, null, code, message));

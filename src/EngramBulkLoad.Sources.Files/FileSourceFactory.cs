@@ -9,10 +9,10 @@ public sealed class FileSourceFactory : IRecordSourceFactory
     public IReadOnlyList<string> Kinds { get; } = ["jsonl", "ndjson", "csv"];
 
     /// <inheritdoc />
-    public IRecordSource Create(SourceConfig config, ExtractSettings extract)
+    public IRecordSource Create(SourceConfig config, ExtractSettings extract, ShardSpec? shard)
     {
         ArgumentNullException.ThrowIfNull(config);
         var options = FileSourceOptions.From(config, extract);
-        return new FileSource(config.Name, config.Kind, options, config.Node.Element);
+        return new FileSource(config.Name, config.Kind, options, config.Node.Element, shard ?? new ShardSpec(0, 1));
     }
 }

@@ -25,6 +25,9 @@ public sealed class FileSourceOptions
     /// <summary>The optional edges file.</summary>
     public EdgeFileOptions? Edges { get; init; }
 
+    /// <summary>Only documents whose fields equal these values are read ("where"); null reads all.</summary>
+    public FieldFilter? Where { get; init; }
+
     /// <summary>Reads and validates the section.</summary>
     public static FileSourceOptions From(SourceConfig config, ExtractSettings extract)
     {
@@ -36,6 +39,12 @@ public sealed class FileSourceOptions
             "csv" => FileFormat.Csv,
             _ => throw ErrorFactory.Config(node.At("kind"), $"'{config.Kind}' is not a file kind.", "Use \"jsonl\" or \"csv\"."),
         };
+        if (node.Has("watermark"))
+        {
+            throw ErrorFactory.Config(node.At("watermark"), "is not supported for file sources: a file records no change times the job could trust, and a backfill would re-read the whole file anyway.",
+                "Remove it; extract a newer export into a new snapshot (memory ids are stable, so unchanged records load as the same memories).");
+        }
+
         var path = ResolvePath(node, "path", config);
         var options = new FileSourceOptions
         {
@@ -45,6 +54,7 @@ public sealed class FileSourceOptions
             Mapping = MappingReader.Read(node, extract),
             Delimiter = node.OptionalString("delimiter") ?? ",",
             Edges = node.OptionalObject("edges") is { } edges ? EdgeFileOptions.Read(edges, config) : null,
+            Where = FieldFilter.Read(node, "where"),
         };
         node.Allow("name", "kind");
         node.RejectUnknown();

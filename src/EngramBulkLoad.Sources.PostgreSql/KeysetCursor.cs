@@ -19,9 +19,22 @@ internal sealed class KeysetCursor
     /// <summary>Rows of the NULL-key pass already read; null while still in key order.</summary>
     public long? NullRowsDone { get; init; }
 
+    /// <summary>The watermark range of a backfill, kept in every cursor of it so a resume reads the same rows; null outside a backfill.</summary>
+    public BackfillRange? Backfill { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, KeysetCursorJson.Default.KeysetCursor);
 
     public static KeysetCursor? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize(json, KeysetCursorJson.Default.KeysetCursor);
+}
+
+/// <summary>A backfill reads rows whose watermark is above <see cref="Above"/> (any value when null) and at most <see cref="UpTo"/>.</summary>
+internal sealed class BackfillRange
+{
+    /// <summary>The watermark recorded when the previous generation completed, in the server's text form.</summary>
+    public string? Above { get; init; }
+
+    /// <summary>The highest watermark when the backfill started; recorded as the collection's watermark.</summary>
+    public required string UpTo { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Records;
 using EngramBulkLoad.Sources.Mapping;
@@ -14,20 +15,23 @@ namespace EngramBulkLoad.Sources.PostgreSql;
 /// Reads tables and queries in key order with one streaming query each (Npgsql reads rows as they
 /// arrive, so memory stays flat on any table size). Resume is keyset pagination: WHERE key > last key,
 /// with the key's own text form from the server so the comparison is exact for every key type.
+/// Every query also carries the collection's "where", the shard and a backfill's range (<see cref="CollectionSql"/>).
 /// </summary>
-internal sealed class PostgresSource : IRecordSource
+internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
 {
     private const string KeyTextPrefix = "__ebl_key_";
 
     private readonly PostgresSourceOptions _options;
     private readonly JsonElement _section;
     private readonly Dictionary<string, CollectionShape> _shapes = new(StringComparer.Ordinal);
+    private readonly ShardSpec _shard;
 
-    public PostgresSource(string name, PostgresSourceOptions options, JsonElement section)
+    public PostgresSource(string name, PostgresSourceOptions options, JsonElement section, ShardSpec shard)
     {
         Name = name;
         _options = options;
         _section = section;
+        _shard = shard;
         Collections = options.Collections.Select(c => c.Name).ToList();
     }
 
@@ -37,7 +41,7 @@ internal sealed class PostgresSource : IRecordSource
 
     public IReadOnlyList<string> Collections { get; }
 
-    public JsonObject DescribeSettings() => SourceSettings.Redact(_section, PostgresSourceOptions.Redact);
+    public JsonObject DescribeSettings() => SourceSettings.WithShard(SourceSettings.Redact(_section, PostgresSourceOptions.Redact), _shard);
 
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
@@ -57,22 +61,43 @@ internal sealed class PostgresSource : IRecordSource
         }
 
         await using var connection = await OpenAsync(collection, cancellationToken);
+        if (options.Where is not null)
+        {
+            // The planner's estimate of the filtered rows: cheap, and close enough for progress.
+            await using var explain = new NpgsqlCommand($"EXPLAIN (FORMAT JSON) SELECT 1 FROM {QuoteQualified(options.Table)} AS src WHERE TRUE{CollectionSql.Where(options)}", connection);
+            var plan = await RunScalarAsync(explain, collection, cancellationToken) as string;
+            using var document = JsonDocument.Parse(plan ?? "[]");
+            return document.RootElement.EnumerateArray().Select(e => (long?)e.GetProperty("Plan").GetProperty("Plan Rows").GetDouble()).FirstOrDefault() / _shard.Count;
+        }
+
         await using var command = new NpgsqlCommand("SELECT c.reltuples::bigint FROM pg_class c WHERE c.oid = to_regclass(@t)", connection);
         command.Parameters.AddWithValue("t", options.Table);
         var estimate = await command.ExecuteScalarAsync(cancellationToken);
-        return estimate is long n && n >= 0 ? n : null;
+        return estimate is long n && n >= 0 ? n / _shard.Count : null;
     }
+
+    public bool HasWatermark(string collection) => Find(collection).Watermark is not null;
+
+    public async Task<string?> ReadWatermarkAsync(string collection, string? above, CancellationToken cancellationToken)
+    {
+        var options = Find(collection);
+        var column = options.Watermark ?? throw new ArgumentException($"Collection '{collection}' of source '{Name}' has no watermark.", nameof(collection));
+        await using var connection = await OpenAsync(collection, cancellationToken);
+        var shape = await ShapeAsync(connection, options, cancellationToken);
+        await using var command = new NpgsqlCommand { Connection = connection, CommandTimeout = 0 };
+        command.CommandText = $"SELECT max(src.{Quote(column)})::text FROM {shape.From} WHERE TRUE{CollectionSql.Where(options)}"
+            + CollectionSql.Shard(options.Mapping.Key, _shard) + CollectionSql.Range(column, shape.WatermarkType!, above, null, command);
+        return await RunScalarAsync(command, collection, cancellationToken) as string;
+    }
+
+    public string BackfillCursor(string collection, string? above, string upTo)
+        => new KeysetCursor { Backfill = new BackfillRange { Above = above, UpTo = upTo } }.ToJson();
 
     public async IAsyncEnumerable<SourceItem> ReadAsync(string collection, string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var options = Find(collection);
         await using var connection = await OpenAsync(collection, cancellationToken);
-        if (!_shapes.TryGetValue(collection, out var shape))
-        {
-            shape = await DescribeAsync(connection, options, cancellationToken);
-            _shapes[collection] = shape;
-        }
-
+        var shape = await ShapeAsync(connection, options, cancellationToken);
         var mapper = new RecordMapper(Kind, Name, collection, options.Mapping);
         var resume = KeysetCursor.Parse(cursor);
         if (resume?.NullRowsDone is null)
@@ -83,7 +108,7 @@ internal sealed class PostgresSource : IRecordSource
             }
         }
 
-        await foreach (var item in ReadNullKeysAsync(connection, options, shape, mapper, resume?.NullRowsDone ?? 0, cancellationToken))
+        await foreach (var item in ReadNullKeysAsync(connection, options, shape, mapper, resume?.NullRowsDone ?? 0, resume?.Backfill, cancellationToken))
         {
             yield return item;
         }
@@ -106,6 +131,7 @@ internal sealed class PostgresSource : IRecordSource
         sql.Append($" FROM {shape.From} WHERE ");
         sql.Append(string.Join(" AND ", keys.Select(k => $"src.{Quote(k)} IS NOT NULL")));
         await using var command = new NpgsqlCommand { Connection = connection, CommandTimeout = 0 };
+        sql.Append(Filters(options, shape, resume?.Backfill, command));
         if (resume?.After is { } after)
         {
             sql.Append($" AND ({string.Join(", ", keys.Select(k => $"src.{Quote(k)}"))}) > (");
@@ -130,7 +156,7 @@ internal sealed class PostgresSource : IRecordSource
                 keyText[i] = reader.GetString(shape.Columns.Count + i);
             }
 
-            var cursor = new KeysetCursor { After = keyText, Types = shape.KeyTypes }.ToJson();
+            var cursor = new KeysetCursor { After = keyText, Types = shape.KeyTypes, Backfill = resume?.Backfill }.ToJson();
             var location = $"key {string.Join(", ", keyText)}";
             var row = ReadRow(reader, shape, out var problem);
             if (problem is not null)
@@ -153,13 +179,13 @@ internal sealed class PostgresSource : IRecordSource
     }
 
     private async IAsyncEnumerable<SourceItem> ReadNullKeysAsync(
-        NpgsqlConnection connection, PostgresCollectionOptions options, CollectionShape shape, RecordMapper mapper, long skip,
+        NpgsqlConnection connection, PostgresCollectionOptions options, CollectionShape shape, RecordMapper mapper, long skip, BackfillRange? backfill,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var keys = options.Mapping.Key;
-        await using var command = new NpgsqlCommand(
-            $"SELECT src.* FROM {shape.From} WHERE {string.Join(" OR ", keys.Select(k => $"src.{Quote(k)} IS NULL"))}", connection)
-        { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand { Connection = connection, CommandTimeout = 0 };
+        command.CommandText = $"SELECT src.* FROM {shape.From} WHERE ({string.Join(" OR ", keys.Select(k => $"src.{Quote(k)} IS NULL"))})"
+            + Filters(options, shape, backfill, command);
         await using var reader = await ExecuteAsync(command, options.Name, cancellationToken);
         long done = 0;
         while (await ReadAsync(reader, options.Name, cancellationToken))
@@ -171,7 +197,7 @@ internal sealed class PostgresSource : IRecordSource
             }
 
             var row = ReadRow(reader, shape, out _);
-            yield return mapper.Map(row, new KeysetCursor { NullRowsDone = done }.ToJson(), $"row {done} with a NULL key");
+            yield return mapper.Map(row, new KeysetCursor { NullRowsDone = done, Backfill = backfill }.ToJson(), $"row {done} with a NULL key");
         }
     }
 
@@ -214,12 +240,13 @@ internal sealed class PostgresSource : IRecordSource
             from = $"({options.Query!.TrimEnd().TrimEnd(';')}) AS src";
         }
 
-        await using var probe = new NpgsqlCommand($"SELECT src.* FROM {from} LIMIT 0", connection);
+        // The "where" is part of the probe, so a predicate the server cannot run fails the check, before anything is written.
+        await using var probe = new NpgsqlCommand($"SELECT src.* FROM {from} WHERE TRUE{CollectionSql.Where(options)} LIMIT 0", connection);
         await using var reader = await ExecuteAsync(probe, options.Name, cancellationToken);
         var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
         var types = Enumerable.Range(0, reader.FieldCount).Select(reader.GetDataTypeName).ToList();
         var index = FieldRow.IndexOf(columns);
-        var missing = options.Mapping.NamedFields().Where(field => !index.ContainsKey(field)).ToList();
+        var missing = options.Mapping.NamedFields().Append(options.Watermark).OfType<string>().Where(field => !index.ContainsKey(field)).ToList();
         if (missing.Count > 0)
         {
             throw ErrorFactory.Source(Name, options.Name,
@@ -227,7 +254,33 @@ internal sealed class PostgresSource : IRecordSource
         }
 
         var keyTypes = options.Mapping.Key.Select(key => SafeTypeName(types[index[key]])).ToArray();
-        return new CollectionShape(from, columns, index, types.Select(t => t is "json" or "jsonb").ToArray(), keyTypes);
+        var watermarkType = options.Watermark is { } watermark ? SafeTypeName(types[index[watermark]]) : null;
+        return new CollectionShape(from, columns, index, types.Select(t => t is "json" or "jsonb").ToArray(), keyTypes, watermarkType);
+    }
+
+    private async Task<CollectionShape> ShapeAsync(NpgsqlConnection connection, PostgresCollectionOptions options, CancellationToken cancellationToken)
+    {
+        if (!_shapes.TryGetValue(options.Name, out var shape))
+        {
+            shape = await DescribeAsync(connection, options, cancellationToken);
+            _shapes[options.Name] = shape;
+        }
+
+        return shape;
+    }
+
+    /// <summary>The conditions after the key conditions: "where", shard, and the backfill's range when reading one.</summary>
+    private string Filters(PostgresCollectionOptions options, CollectionShape shape, BackfillRange? backfill, NpgsqlCommand command)
+    {
+        var sql = CollectionSql.Where(options) + CollectionSql.Shard(options.Mapping.Key, _shard);
+        if (backfill is not null)
+        {
+            var column = options.Watermark
+                ?? throw ErrorFactory.Source(Name, options.Name, "the snapshot is in the middle of a backfill by a watermark, but the config names no \"watermark\" for this collection. Restore the watermark setting to resume.");
+            sql += CollectionSql.Range(column, shape.WatermarkType!, backfill.Above, backfill.UpTo, command);
+        }
+
+        return sql;
     }
 
     private async Task<NpgsqlConnection> OpenAsync(string? collection, CancellationToken cancellationToken)
@@ -285,7 +338,7 @@ internal sealed class PostgresSource : IRecordSource
         => _options.Collections.FirstOrDefault(c => c.Name == collection)
             ?? throw new ArgumentException($"Source '{Name}' has no collection '{collection}'.", nameof(collection));
 
-    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    internal static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static string QuoteQualified(string table) => string.Join('.', table.Split('.').Select(Quote));
 
@@ -293,5 +346,5 @@ internal sealed class PostgresSource : IRecordSource
     private static string SafeTypeName(string type)
         => type.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '(' or ')' or ',' or '[' or ']' or '.' or '"') ? type : "text";
 
-    private sealed record CollectionShape(string From, IReadOnlyList<string> Columns, Dictionary<string, int> Index, bool[] IsJson, string[] KeyTypes);
+    private sealed record CollectionShape(string From, IReadOnlyList<string> Columns, Dictionary<string, int> Index, bool[] IsJson, string[] KeyTypes, string? WatermarkType);
 }

@@ -110,6 +110,18 @@ public sealed class PostgresCollectionOptions
     /// <summary>How rows map to memories.</summary>
     public required MappingOptions Mapping { get; init; }
 
+    /// <summary>
+    /// An SQL predicate over the collection's columns ("where"), added in parentheses to every query of the
+    /// collection: rows it excludes are not source rows. Null reads every row.
+    /// </summary>
+    public string? Where { get; init; }
+
+    /// <summary>
+    /// A column whose value grows whenever a row changes, such as updated_at ("watermark"): a backfill
+    /// reads only rows above the value recorded by the previous extract. Null: the collection has none.
+    /// </summary>
+    public string? Watermark { get; init; }
+
     internal static PostgresCollectionOptions From(ConfigNode node, ExtractSettings extract)
     {
         var table = node.OptionalString("table");
@@ -125,7 +137,21 @@ public sealed class PostgresCollectionOptions
             throw ErrorFactory.Config(node.At("name"), "is required for a query: it names the collection in memory ids and reports.", "E.g. \"name\": \"recent_orders\".");
         }
 
-        var options = new PostgresCollectionOptions { Name = name, Table = table, Query = query, Mapping = MappingReader.Read(node, extract) };
+        var where = node.OptionalString("where");
+        if (where is not null && string.IsNullOrWhiteSpace(where))
+        {
+            throw ErrorFactory.Config(node.At("where"), "is empty.", "Write an SQL condition over the columns, e.g. \"where\": \"region = 'eu' AND NOT archived\", or remove it.");
+        }
+
+        var options = new PostgresCollectionOptions
+        {
+            Name = name,
+            Table = table,
+            Query = query,
+            Mapping = MappingReader.Read(node, extract),
+            Where = where,
+            Watermark = node.OptionalString("watermark"),
+        };
         node.RejectUnknown();
         return options;
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EngramBulkLoad.Configuration;
 
 namespace EngramBulkLoad.Sources;
 
@@ -30,6 +31,21 @@ public static class SourceSettings
         }
 
         return node;
+    }
+
+    /// <summary>
+    /// Adds "shard": "i/N" to a source's described settings when it reads a part of its key space, so
+    /// the fingerprint differs per shard and resuming a snapshot with another shard is refused.
+    /// </summary>
+    public static JsonObject WithShard(JsonObject settings, ShardSpec? shard)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (shard is { IsWhole: false })
+        {
+            settings["shard"] = shard.ToString();
+        }
+
+        return settings;
     }
 
     /// <summary>Hex SHA-256 of the redacted settings (which exclude secrets, so rotating a password is not a change).</summary>

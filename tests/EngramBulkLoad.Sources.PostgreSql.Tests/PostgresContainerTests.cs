@@ -28,7 +28,7 @@ public sealed class PostgresContainerTests
         var config = Configuration.JobConfigLoader.Parse(
             $$"""{ "migrationId": "tc", "sources": [ { "name": "pg", "kind": "postgres", "connectionString": "{{container.GetConnectionString()}}", "tables": [ { "table": "docs", "key": "id", "text": "body" } ] } ] }""",
             "/tmp/tc.json");
-        var source = new PostgresSourceFactory().Create(config.Sources[0], config.Extract);
+        var source = new PostgresSourceFactory().Create(config.Sources[0], config.Extract, null);
 
         await source.CheckAsync(ct);
         var items = await source.ReadAsync("docs", null, ct).ToListAsync(ct);

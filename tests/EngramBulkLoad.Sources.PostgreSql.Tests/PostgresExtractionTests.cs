@@ -133,7 +133,7 @@ public sealed class PostgresExtractionTests : IDisposable
         };
         var job = $$"""{ "migrationId": "pg-test", "snapshot": "{{_folder}}", "extract": { "partSize": {{partSize}} }, "sources": [ {{section.ToJsonString()}} ] }""";
         var config = JobConfigLoader.Parse(job, Path.Combine(_folder, "job.json"));
-        IRecordSource source = new PostgresSourceFactory().Create(config.Sources[0], config.Extract);
+        IRecordSource source = new PostgresSourceFactory().Create(config.Sources[0], config.Extract, null);
         if (failAfter is { } limit)
         {
             source = new InterruptedSource(source, limit);

@@ -7,8 +7,9 @@ namespace EngramBulkLoad.Tests.Shared;
 /// <summary>
 /// A source that dies after a number of items, as a killed process or a dropped connection would.
 /// Compiled into every test project that proves extraction resumes without loss or duplicates.
+/// A watermark of the inner source is passed through, so a killed backfill can be tested as well.
 /// </summary>
-internal sealed class InterruptedSource(IRecordSource inner, int failAfter) : IRecordSource
+internal sealed class InterruptedSource(IRecordSource inner, int failAfter) : IRecordSource, IWatermarkedSource
 {
     public string Name => inner.Name;
 
@@ -35,6 +36,13 @@ internal sealed class InterruptedSource(IRecordSource inner, int failAfter) : IR
             yield return item;
         }
     }
+
+    public bool HasWatermark(string collection) => inner is IWatermarkedSource watermarked && watermarked.HasWatermark(collection);
+
+    public Task<string?> ReadWatermarkAsync(string collection, string? above, CancellationToken cancellationToken)
+        => ((IWatermarkedSource)inner).ReadWatermarkAsync(collection, above, cancellationToken);
+
+    public string BackfillCursor(string collection, string? above, string upTo) => ((IWatermarkedSource)inner).BackfillCursor(collection, above, upTo);
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -30,6 +30,41 @@ public sealed partial record JobConfig
     /// <summary>The folder relative paths in the config are resolved against (the config file's folder).</summary>
     public required string BaseDirectory { get; init; }
 
+    /// <summary>
+    /// The part of every source's key space this process extracts (<c>--shard i/N</c>, or
+    /// <see cref="ShardSpec.FromEnvironment"/> in a Kubernetes Indexed Job); null for the whole.
+    /// </summary>
+    public ShardSpec? Shard { get; init; }
+
+    /// <summary>
+    /// This config with only the named sources, in the given order: a staged migration runs one group
+    /// of sources after another. Unknown or repeated names are refused, listing the known sources.
+    /// </summary>
+    public JobConfig SelectSources(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var known = string.Join(", ", Sources.Select(s => s.Name));
+        if (names.Count == 0)
+        {
+            throw ErrorFactory.Config("--sources", "names no source.", $"Name one or more of: {known}.");
+        }
+
+        var unknown = names.Where(name => !Sources.Any(s => s.Name == name)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw ErrorFactory.Config("--sources", $"names {string.Join(", ", unknown.Select(n => $"'{n}'"))}, which the config does not have.",
+                $"The config's sources are: {known}. Names are case-sensitive.");
+        }
+
+        var repeated = names.GroupBy(name => name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null)
+        {
+            throw ErrorFactory.Config("--sources", $"names '{repeated.Key}' twice.", "Name each source once; they run in the order given.");
+        }
+
+        return this with { Sources = names.Select(name => Sources.First(s => s.Name == name)).ToList() };
+    }
+
     /// <summary>Checks a migration id; returns the problem, or null when it is valid.</summary>
     public static string? CheckMigrationId(string id)
         => MigrationIdPattern().IsMatch(id) ? null
@@ -118,6 +153,12 @@ public sealed record ExtractSettings
 
     /// <summary>Largest content in UTF-8 bytes; larger records are rejected. Default: 1 MiB.</summary>
     public int MaxContentBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// Backfill (<c>--backfill</c>; not a config-file setting): reopen completed collections that have a
+    /// watermark and read only the rows changed since, as a new generation of parts. Default: false.
+    /// </summary>
+    public bool Backfill { get; init; }
 
     internal static ExtractSettings From(ConfigNode? node)
     {

@@ -47,7 +47,7 @@ public sealed class JobConfigTests
     {
         var config = JobConfigLoader.Parse("""{ "migrationId": "abc", "sources": [ { "name": "kb", "kind": "jsonl", "path": "${EBL_TEST_SURELY_UNSET_VAR}", "key": "id", "text": "t" } ] }""", "/tmp/job.json");
 
-        var error = Assert.Throws<ConfigException>(() => new FileSourceFactory().Create(config.Sources[0], config.Extract));
+        var error = Assert.Throws<ConfigException>(() => new FileSourceFactory().Create(config.Sources[0], config.Extract, null));
 
         Assert.Contains("EBL_TEST_SURELY_UNSET_VAR, which is not set", error.Message, StringComparison.Ordinal);
     }
@@ -57,7 +57,7 @@ public sealed class JobConfigTests
     {
         var config = JobConfigLoader.Parse("""{ "migrationId": "abc", "sources": [ { "name": "kb", "kind": "jsonl", "path": "a.jsonl", "text": "t" } ] }""", "/tmp/job.json");
 
-        var error = Assert.Throws<ConfigException>(() => new FileSourceFactory().Create(config.Sources[0], config.Extract));
+        var error = Assert.Throws<ConfigException>(() => new FileSourceFactory().Create(config.Sources[0], config.Extract, null));
 
         Assert.Contains("sources[0].key", error.Message, StringComparison.Ordinal);
     }

@@ -112,10 +112,10 @@ public sealed class FileExtractionTests
     }
 
     internal static async Task<(IReadOnlyList<CollectionCounts> Counts, List<RejectRecord> Rejects, List<StagedRecord> Records)> ExtractAsync(
-        TempFolder temp, string sourceJson, int partSize = 50_000, int? failAfter = null)
+        TempFolder temp, string sourceJson, int partSize = 50_000, int? failAfter = null, ShardSpec? shard = null, string snapshot = "snap")
     {
-        var config = JobConfigLoader.Parse($$"""{ "migrationId": "test-run", "snapshot": "snap", "extract": { "partSize": {{partSize}} }, "sources": [ {{sourceJson}} ] }""", temp.File("job.json"));
-        IRecordSource source = new FileSourceFactory().Create(config.Sources[0], config.Extract);
+        var config = JobConfigLoader.Parse($$"""{ "migrationId": "test-run", "snapshot": "{{snapshot}}", "extract": { "partSize": {{partSize}} }, "sources": [ {{sourceJson}} ] }""", temp.File("job.json"));
+        IRecordSource source = new FileSourceFactory().Create(config.Sources[0], config.Extract, shard);
         if (failAfter is { } n)
         {
             source = new InterruptedSource(source, n);
