@@ -71,14 +71,15 @@ internal sealed class HyperplaneSignatures
     /// <summary>Bits [start, start + count) of a signature as a number (count at most 32).</summary>
     public static uint Slice(ReadOnlySpan<ulong> signature, int start, int count)
     {
-        ulong value = 0;
-        for (var i = 0; i < count; i++)
+        var word = start >> 6;
+        var offset = start & 63;
+        var value = signature[word] >> offset;
+        if (offset + count > 64)
         {
-            var bit = start + i;
-            value |= ((signature[bit >> 6] >> (bit & 63)) & 1UL) << i;
+            value |= signature[word + 1] << (64 - offset);
         }
 
-        return (uint)value;
+        return (uint)(value & ((1UL << count) - 1));
     }
 
     /// <summary>Bits in which two signatures differ.</summary>
