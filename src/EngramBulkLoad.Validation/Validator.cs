@@ -87,6 +87,11 @@ public static class Validator
 
     private static ValidationCheck NearDuplicateCheck(NearDuplicateReport duplicates)
     {
+        if (duplicates.VectorRows == 0)
+        {
+            return ValidationCheck.Skip("near-duplicates", "No vectors to analyse yet: run embed.");
+        }
+
         var figures = new Dictionary<string, double>
         {
             ["loadableMemories"] = duplicates.LoadableMemories,
