@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EngramBulkLoad.Validation.NearDuplicates;
 
 /// <summary>
@@ -68,7 +70,8 @@ public sealed class NearDuplicateReport
 /// <param name="Members">The members in load order.</param>
 public sealed record NearDuplicateGroup(IReadOnlyList<NearDuplicateMember> Members)
 {
-    /// <summary>The members Engram is expected to hold after the group is loaded.</summary>
+    /// <summary>The members Engram is expected to hold after the group is loaded (derived from <see cref="Members"/>, so not saved).</summary>
+    [JsonIgnore]
     public IEnumerable<string> Held => Members.Where(member => member.Holds).Select(member => member.MemoryId);
 }
 
