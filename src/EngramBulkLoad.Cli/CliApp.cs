@@ -17,6 +17,7 @@ internal static class CliApp
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(LoadCommand.Create(context));
         root.Subcommands.Add(RollbackCommand.Create(context));
+        root.Subcommands.Add(ValidateCommand.Create(context));
         return root;
     }
 

@@ -8,7 +8,7 @@ namespace EngramBulkLoad.Engram;
 
 /// <summary>
 /// The loader's connection to one Engram memory space: preflight, batched StreamingRemember with
-/// isolation of refused records, Associate, Forget and pressure. Every call carries a deadline, is
+/// isolation of refused records, Associate, Forget, Recall and pressure. Every call carries a deadline, is
 /// retried on transient failures with backoff and jitter, and fails with an <see cref="EngramException"/>
 /// that says what to do when it cannot succeed. Safe for concurrent use.
 /// </summary>
@@ -173,6 +173,47 @@ public sealed class EngramClient : IAsyncDisposable
         catch (RpcException ex)
         {
             throw EngramErrors.FromRpc("Forget", Options, ex, memoryId);
+        }
+    }
+
+    /// <summary>
+    /// Recalls the memories nearest to an embedding (an embedding cue), best first. Used by validation to
+    /// check that a loaded record comes back when asked for with its own vector.
+    /// </summary>
+    /// <param name="embedding">The cue vector; it must have the dimension of the memories held.</param>
+    /// <param name="maxResults">How many memories to return at most, 1 to 1000.</param>
+    /// <param name="includeMetadata">Ask Engram to return each memory's metadata (Engram may keep none).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IReadOnlyList<Memory>> RecallAsync(ReadOnlyMemory<float> embedding, int maxResults, bool includeMetadata, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(embedding.Length);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxResults, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxResults, 1000);
+        var cue = new EmbeddingCue();
+        cue.Vector.AddRange(embedding.ToArray());
+        var request = new RecallRequest
+        {
+            MemorySpaceId = Options.MemorySpaceId,
+            // Engram reads the limit from the request, older builds from the cue: both carry it.
+            Cue = new Cue { Id = "engram-bulkload-validate", Embedding = cue, MaxResults = maxResults },
+            MaxResults = maxResults,
+            IncludeMetadata = includeMetadata,
+        };
+        try
+        {
+            var response = await _retry.ExecuteAsync(
+                async (r, token) => await _client.RecallAsync(r, deadline: Deadline(), cancellationToken: token),
+                request,
+                cancellationToken);
+            return response.Memories;
+        }
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            throw EngramErrors.FromRpc("Recall", Options, ex, $"embedding cue of {embedding.Length} floats, top {maxResults}");
         }
     }
 

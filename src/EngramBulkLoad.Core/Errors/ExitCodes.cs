@@ -11,6 +11,9 @@ public static class ExitCodes
     public const int Embedding = 5;
     public const int Engram = 6;
 
+    /// <summary><c>validate</c> ran to the end and at least one check failed (report.json says which); not an error of the tool.</summary>
+    public const int ValidationFailed = 7;
+
     /// <summary>The run was cancelled (Ctrl+C, SIGTERM); what completed is saved and a re-run resumes.</summary>
     public const int Cancelled = 130;
 }

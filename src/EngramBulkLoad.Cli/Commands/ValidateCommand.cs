@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using EngramBulkLoad.Engram;
+using EngramBulkLoad.Errors;
+using EngramBulkLoad.Snapshot;
+using EngramBulkLoad.Validation;
+using EngramBulkLoad.Validation.NearDuplicates;
+
+namespace EngramBulkLoad.Cli.Commands;
+
+/// <summary>
+/// <c>validate</c>: checks a snapshot and what Engram holds of it, writes report.json, report.md and
+/// report.html, prints a summary, and exits with <see cref="ExitCodes.ValidationFailed"/> when a check failed.
+/// </summary>
+internal static class ValidateCommand
+{
+    private static readonly Option<bool> NoEngram = new("--no-engram")
+    {
+        Description = "Validate the snapshot only; the checks that ask Engram are reported as skipped.",
+    };
+
+    private static readonly Option<int> Sample = new("--sample")
+    {
+        Description = "Loaded records recalled from Engram by their own vector (seeded random sample; 0 turns it off).",
+        DefaultValueFactory = _ => 200,
+    };
+
+    private static readonly Option<int> TopK = new("--top-k")
+    {
+        Description = "A sampled record must come back among this many results.",
+        DefaultValueFactory = _ => 10,
+    };
+
+    private static readonly Option<string?> Report = new("--report")
+    {
+        Description = "Folder for report.json, report.md and report.html (default: <snapshot>/report).",
+    };
+
+    private static readonly Option<bool> SharedSpace = new("--shared-space")
+    {
+        Description = "The memory space holds other data too: more memories than expected is a warning, not a failure.",
+    };
+
+    private static readonly Option<MergeStrategy> Strategy = new("--merge-strategy")
+    {
+        Description = "What Engram does with a near-duplicate (cosine >= 0.95): Skip (Engram's default) keeps the first, Replace keeps the last.",
+        DefaultValueFactory = _ => MergeStrategy.Skip,
+    };
+
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("validate", "Check a loaded snapshot: counts reconcile per source and stage, ids, relationships, embeddings, metadata, confidence, Engram's count and recall of a sample. Writes report.json, report.md and report.html.")
+        {
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, EngramCommandSupport.Address, EngramCommandSupport.Space,
+            NoEngram, Sample, TopK, Report, SharedSpace, Strategy,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
+            var options = new ValidationOptions
+            {
+                SampleSize = parse.GetValue(Sample),
+                TopK = parse.GetValue(TopK),
+                SharedSpace = parse.GetValue(SharedSpace),
+                NearDuplicates = new NearDuplicateOptions { Strategy = parse.GetValue(Strategy) },
+            };
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw ErrorFactory.Config($"--{ex.ParamName}", ex.Message, "See validate --help.");
+            }
+
+            await using var store = await SnapshotStore.OpenForReadAsync(config.Snapshot, context.Time, cancellationToken);
+            if (!string.Equals(store.MigrationId, config.MigrationId, StringComparison.Ordinal))
+            {
+                throw ErrorFactory.Snapshot(store.Folder, $"the folder holds migration '{store.MigrationId}', not '{config.MigrationId}'. Pass --migration-id {store.MigrationId}, or point --snapshot at that migration's folder.");
+            }
+
+            await using var engram = parse.GetValue(NoEngram) ? null : EngramClient.Create(EngramCommandSupport.Options(config, parse), context.Time);
+            context.Error.WriteLine($"[validate] migration '{store.MigrationId}' in {store.Folder}{(engram is null ? " (snapshot only)" : $" against {engram.Options.Address}, space '{engram.Options.MemorySpaceId}'")}");
+            var report = await Validator.RunAsync(store, engram, options, context.Time, cancellationToken);
+            var folder = Path.GetFullPath(parse.GetValue(Report) ?? Path.Combine(store.Folder, "report"));
+            var written = await ValidationReportWriter.WriteAsync(report, folder, cancellationToken);
+            Write(context.Output, report, written);
+            return report.Passed ? ExitCodes.Success : ExitCodes.ValidationFailed;
+        });
+        return command;
+    }
+
+    private static void Write(TextWriter output, ValidationReport report, IReadOnlyList<string> written)
+    {
+        var width = report.Checks.Max(check => check.Name.Length);
+        foreach (var check in report.Checks)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{check.Name.PadRight(width)}  {check.Status.ToString().ToUpperInvariant(),-7}  {check.Message}"));
+            foreach (var example in check.Examples.Take(5))
+            {
+                output.WriteLine($"{string.Empty.PadRight(width)}           - {example}");
+            }
+        }
+
+        output.WriteLine();
+        output.WriteLine($"Validation {(report.Passed ? "PASSED" : "FAILED")}. Reports: {string.Join(", ", written)}");
+    }
+}

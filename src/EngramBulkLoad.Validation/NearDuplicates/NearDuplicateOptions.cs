@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace EngramBulkLoad.Validation.NearDuplicates;
+
+/// <summary>
+/// How near-duplicates are searched. Every default is stated on its property; <see cref="Validate"/>
+/// checks them. The defaults find a pair at exactly cosine 0.95 with probability about 0.92, a pair at
+/// 0.96 with about 0.97 and one at 0.97 or above with more than 0.99 (see <see cref="EstimatedRecall"/>);
+/// identical texts are always found.
+/// </summary>
+public sealed class NearDuplicateOptions
+{
+    /// <summary>Cosine similarity at or above which Engram merges a new memory into one it holds. Default 0.95, Engram's.</summary>
+    public double Threshold { get; set; } = 0.95;
+
+    /// <summary>What Engram does with a near-duplicate: <see cref="MergeStrategy.Skip"/> (default, Engram's) or <see cref="MergeStrategy.Replace"/>.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<MergeStrategy>))]
+    public MergeStrategy Strategy { get; set; } = MergeStrategy.Skip;
+
+    /// <summary>LSH bands: more find more pairs and cost more time and memory. 1 to 64; default 32.</summary>
+    public int Bands { get; set; } = 32;
+
+    /// <summary>Signature bits per band: more make fewer chance candidates and miss more pairs. 8 to 32; default 24.</summary>
+    public int BitsPerBand { get; set; } = 24;
+
+    /// <summary>
+    /// Candidate pairs kept for exact verification at most (each costs 8 bytes). Past this the analysis stops
+    /// collecting and says it is incomplete. Default 5,000,000.
+    /// </summary>
+    public int MaxCandidatePairs { get; set; } = 5_000_000;
+
+    /// <summary>Seed of the random hyperplanes, so a re-run finds the same pairs. Default 20_260_501.</summary>
+    public int Seed { get; set; } = 20_260_501;
+
+    /// <summary>
+    /// The probability that a pair at cosine <paramref name="cosine"/> shares at least one band:
+    /// 1 - (1 - p^bits)^bands with p = 1 - angle/pi, the chance that one random hyperplane does not separate them.
+    /// </summary>
+    public double EstimatedRecall(double cosine)
+    {
+        var p = 1 - (Math.Acos(Math.Clamp(cosine, -1, 1)) / Math.PI);
+        return 1 - Math.Pow(1 - Math.Pow(p, BitsPerBand), Bands);
+    }
+
+    /// <summary>Checks every value; throws <see cref="ArgumentOutOfRangeException"/> naming the first wrong one.</summary>
+    public NearDuplicateOptions Validate()
+    {
+        if (!(Threshold > 0 && Threshold <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "The threshold is a cosine similarity in (0, 1]; Engram's is 0.95.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(Bands, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Bands, 64);
+        ArgumentOutOfRangeException.ThrowIfLessThan(BitsPerBand, 8);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BitsPerBand, 32);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxCandidatePairs, 1);
+        return this;
+    }
+}
+
+/// <summary>What Engram does when a new memory is within the threshold of one it holds.</summary>
+public enum MergeStrategy
+{
+    /// <summary>The new memory is not added; the one held stays (Engram's default when confidences are equal).</summary>
+    Skip,
+
+    /// <summary>The new memory replaces the one held, whose id disappears.</summary>
+    Replace,
+}

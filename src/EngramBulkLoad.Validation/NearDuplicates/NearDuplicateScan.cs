@@ -1,0 +1,298 @@
+using EngramBulkLoad.Records;
+
+namespace EngramBulkLoad.Validation.NearDuplicates;
+
+/// <summary>
+/// The state of one near-duplicate analysis (see <see cref="NearDuplicateFinder"/> for the method).
+/// Indices: a "row" is a vectors row; a "memory" is the first row of a memory id (later rows of the id are
+/// updates of the same memory); a "distinct vector" is the first memory with a given content hash.
+/// </summary>
+internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? modelDimension)
+{
+    // Within one bucket each vector is paired with the next 16: a bucket of many near-identical vectors
+    // stays linear in size, and its members still end up connected through the chain of verified pairs.
+    private const int BucketWindow = 16;
+
+    private readonly HashSet<long> _repeatedRows = [];
+    // Per memory: its distinct vector, or -1 when Engram cannot take its vector.
+    private readonly List<int> _distinctOfMemory = [];
+    // Per distinct vector: its first memory, and how many memories share its text.
+    private readonly List<int> _memoryOfDistinct = [];
+    private readonly List<int> _textCopies = [];
+    private readonly HashSet<long> _candidates = [];
+    private readonly Dictionary<long, double> _verified = [];
+    private readonly Dictionary<int, string> _ids = [];
+    private HyperplaneSignatures? _hyperplanes;
+    private SignatureStore? _signatures;
+    private int? _dimension = modelDimension;
+    private long _rows;
+    private long _unloadable;
+    private long _exactDuplicates;
+    private bool _complete = true;
+
+    public bool NeedsVerification => _candidates.Count > 0 || _exactDuplicates > 0;
+
+    /// <summary>First pass: memory ids, exact duplicates by content hash, a signature per distinct vector.</summary>
+    public async Task IndexAsync(IAsyncEnumerable<StagedVector> vectors, CancellationToken cancellationToken)
+    {
+        // These two sets are the largest structures of the first pass; they are dropped when it ends.
+        var seenIds = new HashSet<UInt128>();
+        var distinctByText = new Dictionary<UInt128, int>();
+        float[]? scratch = null;
+        await foreach (var vector in vectors.WithCancellation(cancellationToken))
+        {
+            var row = _rows++;
+            if (!seenIds.Add(CompactKeys.OfMemoryId(vector.MemoryId)))
+            {
+                _repeatedRows.Add(row);
+                continue;
+            }
+
+            _dimension ??= vector.Vector.Length;
+            if (vector.Vector.Length != _dimension || !(VectorChecks.Norm(vector.Vector) > 0))
+            {
+                _distinctOfMemory.Add(-1);
+                _unloadable++;
+                continue;
+            }
+
+            var text = CompactKeys.OfContentHash(vector.ContentHash);
+            if (distinctByText.TryGetValue(text, out var distinct))
+            {
+                _distinctOfMemory.Add(distinct);
+                _textCopies[distinct]++;
+                _exactDuplicates++;
+                continue;
+            }
+
+            distinct = _memoryOfDistinct.Count;
+            distinctByText[text] = distinct;
+            _distinctOfMemory.Add(distinct);
+            _memoryOfDistinct.Add(_distinctOfMemory.Count - 1);
+            _textCopies.Add(1);
+            _hyperplanes ??= new HyperplaneSignatures(_dimension.Value, options.Bands * options.BitsPerBand, options.Seed);
+            _signatures ??= new SignatureStore(_hyperplanes.Words);
+            scratch ??= new float[_hyperplanes.Bits];
+            _hyperplanes.Compute(vector.Vector, _signatures.Append(), scratch);
+        }
+    }
+
+    /// <summary>Candidate pairs: distinct vectors sharing a band, kept when their signatures are close enough.</summary>
+    public void CollectCandidates(CancellationToken cancellationToken)
+    {
+        if (_signatures is null || _hyperplanes is null || _signatures.Count < 2)
+        {
+            return;
+        }
+
+        var count = _signatures.Count;
+        var keys = new uint[count];
+        var order = new int[count];
+        var cutoff = HammingCutoff(_hyperplanes.Bits, options.Threshold);
+        for (var band = 0; band < options.Bands && _complete; band++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            for (var i = 0; i < count; i++)
+            {
+                keys[i] = HyperplaneSignatures.Slice(_signatures.Get(i), band * options.BitsPerBand, options.BitsPerBand);
+                order[i] = i;
+            }
+
+            Array.Sort(keys, order);
+            for (int start = 0, end; start < count && _complete; start = end)
+            {
+                end = start + 1;
+                while (end < count && keys[end] == keys[start])
+                {
+                    end++;
+                }
+
+                AddBucket(order.AsSpan(start, end - start), cutoff);
+            }
+        }
+    }
+
+    /// <summary>Second pass: exact cosine of every candidate pair, and the ids of every memory that may be in a group.</summary>
+    public async Task VerifyAsync(IAsyncEnumerable<StagedVector> vectors, CancellationToken cancellationToken)
+    {
+        var earlierPartners = new Dictionary<int, List<int>>();
+        var lastPartner = new Dictionary<int, int>();
+        foreach (var pair in _candidates)
+        {
+            var (first, second) = Split(pair);
+            if (!earlierPartners.TryGetValue(second, out var partners))
+            {
+                earlierPartners[second] = partners = [];
+            }
+
+            partners.Add(first);
+            lastPartner[first] = Math.Max(lastPartner.GetValueOrDefault(first), second);
+        }
+
+        var waiting = new Dictionary<int, float[]>();
+        long row = -1;
+        var memory = -1;
+        await foreach (var vector in vectors.WithCancellation(cancellationToken))
+        {
+            row++;
+            if (_repeatedRows.Contains(row))
+            {
+                continue;
+            }
+
+            memory++;
+            var distinct = _distinctOfMemory[memory];
+            if (distinct < 0 || (_textCopies[distinct] == 1 && !lastPartner.ContainsKey(distinct) && !earlierPartners.ContainsKey(distinct)))
+            {
+                continue;
+            }
+
+            _ids[memory] = vector.MemoryId;
+            if (_memoryOfDistinct[distinct] != memory)
+            {
+                continue;
+            }
+
+            if (earlierPartners.TryGetValue(distinct, out var partners))
+            {
+                foreach (var partner in partners)
+                {
+                    var cosine = VectorChecks.Cosine(waiting[partner], vector.Vector);
+                    if (cosine >= options.Threshold)
+                    {
+                        _verified[Pair(partner, distinct)] = cosine;
+                    }
+
+                    if (lastPartner[partner] == distinct)
+                    {
+                        waiting.Remove(partner);
+                    }
+                }
+            }
+
+            if (lastPartner.ContainsKey(distinct))
+            {
+                waiting[distinct] = vector.Vector;
+            }
+        }
+    }
+
+    public NearDuplicateReport Report(string migrationId, string fingerprint, DateTimeOffset now)
+    {
+        var groups = Groups();
+        var loadable = _distinctOfMemory.Count(distinct => distinct >= 0);
+        var folded = groups.Sum(group => group.Members.Count(member => !member.Holds));
+        return new NearDuplicateReport
+        {
+            MigrationId = migrationId,
+            CreatedAt = now,
+            Fingerprint = fingerprint,
+            Options = options,
+            VectorRows = _rows,
+            RepeatedIds = _repeatedRows.Count,
+            LoadableMemories = loadable,
+            UnloadableMemories = _unloadable,
+            ExactDuplicates = _exactDuplicates,
+            CandidatePairs = _candidates.Count,
+            VerifiedPairs = _verified.Count,
+            Complete = _complete,
+            RecallAtThreshold = options.EstimatedRecall(options.Threshold),
+            ExpectedHeld = loadable - folded,
+            ExpectedHeldLow = loadable - groups.Sum(group => group.Members.Count - 1),
+            ExpectedHeldHigh = loadable - _exactDuplicates,
+            Groups = groups,
+        };
+    }
+
+    private void AddBucket(ReadOnlySpan<int> members, int cutoff)
+    {
+        for (var a = 0; a < members.Length; a++)
+        {
+            for (var b = a + 1; b < members.Length && b <= a + BucketWindow; b++)
+            {
+                var pair = Pair(Math.Min(members[a], members[b]), Math.Max(members[a], members[b]));
+                if (_candidates.Contains(pair) || HyperplaneSignatures.Hamming(_signatures!.Get(members[a]), _signatures.Get(members[b])) > cutoff)
+                {
+                    continue;
+                }
+
+                _candidates.Add(pair);
+                if (_candidates.Count >= options.MaxCandidatePairs)
+                {
+                    _complete = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Connected components of memories linked by the same text or a verified pair, replayed through Engram's merge rule.</summary>
+    private List<NearDuplicateGroup> Groups()
+    {
+        var parent = _ids.Keys.ToDictionary(memory => memory, memory => memory);
+        int Find(int memory)
+        {
+            while (parent[memory] != memory)
+            {
+                memory = parent[memory] = parent[parent[memory]];
+            }
+
+            return memory;
+        }
+
+        void Union(int a, int b) => parent[Find(a)] = Find(b);
+
+        foreach (var memory in _ids.Keys)
+        {
+            Union(memory, _memoryOfDistinct[_distinctOfMemory[memory]]);
+        }
+
+        foreach (var pair in _verified.Keys)
+        {
+            var (first, second) = Split(pair);
+            Union(_memoryOfDistinct[first], _memoryOfDistinct[second]);
+        }
+
+        bool Similar(int a, int b)
+        {
+            var (x, y) = (_distinctOfMemory[a], _distinctOfMemory[b]);
+            return x == y || _verified.ContainsKey(Pair(Math.Min(x, y), Math.Max(x, y)));
+        }
+
+        double? CosineOf(int a, int b)
+        {
+            var (x, y) = (_distinctOfMemory[a], _distinctOfMemory[b]);
+            return x == y ? 1.0 : _verified.TryGetValue(Pair(Math.Min(x, y), Math.Max(x, y)), out var cosine) ? cosine : null;
+        }
+
+        var groups = new List<NearDuplicateGroup>();
+        foreach (var component in _ids.Keys.GroupBy(Find).Where(component => component.Count() > 1).OrderBy(component => component.Min()))
+        {
+            var members = component.Order().ToList();
+            var merged = MergeSimulation.Run(members, Similar, options.Strategy);
+            groups.Add(new NearDuplicateGroup([.. members.Select((memory, i) =>
+            {
+                var first = _memoryOfDistinct[_distinctOfMemory[memory]];
+                return new NearDuplicateMember(
+                    _ids[memory],
+                    merged[i] is null,
+                    merged[i] is { } keeper ? _ids[keeper] : null,
+                    merged[i] is { } other ? CosineOf(memory, other) : null,
+                    first != memory ? _ids[first] : null);
+            })]));
+        }
+
+        return groups;
+    }
+
+    /// <summary>Largest Hamming distance kept: the threshold's expected distance plus four standard deviations.</summary>
+    private static int HammingCutoff(int bits, double threshold)
+    {
+        var p = Math.Acos(Math.Clamp(threshold, -1, 1)) / Math.PI;
+        return (int)Math.Ceiling((bits * p) + (4 * Math.Sqrt(bits * p * (1 - p)))) + 1;
+    }
+
+    private static long Pair(int first, int second) => ((long)first << 32) | (uint)second;
+
+    private static (int First, int Second) Split(long pair) => ((int)(pair >> 32), (int)(pair & 0xFFFF_FFFF));
+}

@@ -1,0 +1,164 @@
+using EngramBulkLoad.Records;
+using EngramBulkLoad.Validation.NearDuplicates;
+using static EngramBulkLoad.Validation.Tests.TestSupport;
+
+namespace EngramBulkLoad.Validation.Tests;
+
+public sealed class NearDuplicateFinderTests
+{
+    [Fact]
+    public async Task FindAsync_SameTextUnderOtherKeys_FoundExactlyAndFoldedIntoTheFirst()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var records = ValidationSnapshot.Records("crm", "t", 0, 50, seed: 1);
+        records.Add(ValidationSnapshot.Record("crm", "t", "copy", records[7].Content));
+        await snapshot.AddPartAsync("t", 0, records, Token);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions());
+
+        var group = Assert.Single(report.Groups);
+        Assert.Equal([records[7].MemoryId, records[^1].MemoryId], group.Members.Select(member => member.MemoryId));
+        Assert.Equal(new NearDuplicateMember(records[^1].MemoryId, false, records[7].MemoryId, 1.0, records[7].MemoryId), group.Members[1]);
+        Assert.Equal(1, report.ExactDuplicates);
+        Assert.Equal(51, report.LoadableMemories);
+        Assert.Equal(50, report.ExpectedHeld);
+    }
+
+    [Fact]
+    public async Task FindAsync_PairAtCosine096_FoundAndVerified()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var (records, vectors) = Distinct(40, seed: 2);
+        records.Add(ValidationSnapshot.Record("crm", "t", "near", "near duplicate"));
+        vectors.Add(At(vectors[12], 0.96, seed: 3));
+        await snapshot.AddPartAsync("t", 0, records, Token, vectors);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions());
+
+        var group = Assert.Single(report.Groups);
+        var merged = group.Members.Single(member => !member.Holds);
+        Assert.Equal(records[^1].MemoryId, merged.MemoryId);
+        Assert.Equal(records[12].MemoryId, merged.MergedInto);
+        Assert.Equal(0.96, merged.Cosine!.Value, 3);
+        Assert.Equal(0, report.ExactDuplicates);
+        Assert.Equal(40, report.ExpectedHeld);
+    }
+
+    [Fact]
+    public async Task FindAsync_PairAtCosine090_NotADuplicate()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var (records, vectors) = Distinct(40, seed: 4);
+        records.Add(ValidationSnapshot.Record("crm", "t", "similar", "similar but not a duplicate"));
+        vectors.Add(At(vectors[5], 0.90, seed: 5));
+        await snapshot.AddPartAsync("t", 0, records, Token, vectors);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions());
+
+        Assert.Empty(report.Groups);
+        Assert.Equal(41, report.ExpectedHeld);
+        Assert.Equal(41, report.ExpectedHeldLow);
+    }
+
+    [Theory]
+    [InlineData(MergeStrategy.Skip, 2)]
+    [InlineData(MergeStrategy.Replace, 1)]
+    public async Task FindAsync_ChainOfNearDuplicates_FoldsAsEngramsStrategyDoes(MergeStrategy strategy, int heldOfChain)
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var (records, vectors) = Distinct(20, seed: 6);
+        // A ~ B and B ~ C (0.97 each) but A and C about 0.94: Skip keeps A and C, Replace keeps only C.
+        records.Add(ValidationSnapshot.Record("crm", "t", "b", "b"));
+        vectors.Add(At(vectors[0], 0.97, seed: 7));
+        records.Add(ValidationSnapshot.Record("crm", "t", "c", "c"));
+        vectors.Add(At(vectors[^1], 0.97, seed: 8));
+        await snapshot.AddPartAsync("t", 0, records, Token, vectors);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions { Strategy = strategy });
+
+        var group = Assert.Single(report.Groups);
+        Assert.Equal([records[0].MemoryId, records[^2].MemoryId, records[^1].MemoryId], group.Members.Select(member => member.MemoryId));
+        Assert.Equal(heldOfChain, group.Members.Count(member => member.Holds));
+        Assert.Equal(20 - 1 + heldOfChain, report.ExpectedHeld);
+        Assert.Equal(20, report.ExpectedHeldLow);
+        Assert.Equal(22, report.ExpectedHeldHigh);
+        if (strategy == MergeStrategy.Replace)
+        {
+            Assert.All(group.Members.Where(member => !member.Holds), member => Assert.Equal(records[^1].MemoryId, member.MergedInto));
+        }
+    }
+
+    [Fact]
+    public async Task FindAsync_ManyVectorsWithPlantedPairs_FindsEveryPairAndNoOther()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var (records, vectors) = Distinct(3000, seed: 9);
+        for (var i = 0; i < 25; i++)
+        {
+            records.Add(ValidationSnapshot.Record("crm", "t", $"planted-{i}", $"planted {i}"));
+            vectors.Add(At(vectors[i * 100], 0.985, seed: 100 + i));
+        }
+
+        await snapshot.AddPartAsync("t", 0, records[..1500], Token, vectors[..1500]);
+        await snapshot.AddPartAsync("t", 1, records[1500..], Token, vectors[1500..]);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions());
+
+        Assert.Equal(25, report.Groups.Count);
+        Assert.All(report.Groups, group => Assert.Equal(2, group.Members.Count));
+        Assert.Equal(3000, report.ExpectedHeld);
+        Assert.True(report.Complete);
+    }
+
+    [Fact]
+    public async Task FindAsync_RepeatedIdAndUnloadableVectors_NotCountedAsMemories()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var (records, vectors) = Distinct(10, seed: 10);
+        vectors[3] = new float[768];
+        vectors[4] = [.. vectors[4].Select(v => float.NaN)];
+        await snapshot.AddPartAsync("t", 0, records, Token, vectors);
+        await snapshot.AddPartAsync("t", 1, [records[0]], Token, [vectors[0]], generation: 1);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions());
+
+        Assert.Equal(11, report.VectorRows);
+        Assert.Equal(1, report.RepeatedIds);
+        Assert.Equal(2, report.UnloadableMemories);
+        Assert.Equal(8, report.ExpectedHeld);
+        Assert.Empty(report.Groups);
+    }
+
+    [Fact]
+    public async Task ReadOrFindAsync_SavedAnalysis_ReusedUntilTheVectorsOrOptionsChange()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var (records, vectors) = Distinct(10, seed: 11);
+        await snapshot.AddPartAsync("t", 0, records, Token, vectors);
+        var first = await FindAsync(snapshot, new NearDuplicateOptions());
+
+        var again = await NearDuplicateFinder.ReadOrFindAsync(snapshot.Store, new NearDuplicateOptions(), TimeProvider.System, Token);
+        var otherThreshold = await NearDuplicateFinder.ReadOrFindAsync(snapshot.Store, new NearDuplicateOptions { Threshold = 0.9 }, TimeProvider.System, Token);
+
+        Assert.True(File.Exists(Path.Combine(snapshot.Folder, NearDuplicateFinder.FileName)));
+        Assert.Equal(first.CreatedAt, again.CreatedAt);
+        Assert.Equal(first.Fingerprint, again.Fingerprint);
+        Assert.NotEqual(first.Fingerprint, otherThreshold.Fingerprint);
+    }
+
+    [Fact]
+    public void EstimatedRecall_Defaults_HighAboveTheThresholdAndNegligibleForUnrelatedVectors()
+    {
+        var options = new NearDuplicateOptions();
+
+        Assert.InRange(options.EstimatedRecall(0.95), 0.9, 0.95);
+        Assert.True(options.EstimatedRecall(0.97) > 0.99);
+        Assert.True(options.EstimatedRecall(0.0) < 1e-5);
+    }
+
+    private static (List<StagedRecord> Records, List<float[]> Vectors) Distinct(int count, int seed)
+        => (ValidationSnapshot.Records("crm", "t", 0, count, seed), [.. Enumerable.Range(0, count).Select(i => Random((seed * 100_000) + i))]);
+
+    private static Task<NearDuplicateReport> FindAsync(ValidationSnapshot snapshot, NearDuplicateOptions options)
+        => NearDuplicateFinder.FindAsync(snapshot.Store, options, TimeProvider.System, Token).WaitAsync(TestTimeout, Token);
+}

@@ -1,0 +1,296 @@
+using EngramBulkLoad.Engram;
+using EngramBulkLoad.Engram.TestServer;
+using EngramBulkLoad.Loading;
+using EngramBulkLoad.Records;
+using static EngramBulkLoad.Validation.Tests.TestSupport;
+
+namespace EngramBulkLoad.Validation.Tests;
+
+public sealed class ValidatorTests
+{
+    private static readonly ValidationOptions AllRecords = new() { SampleSize = 1000 };
+
+    [Fact]
+    public async Task RunAsync_LoadedSnapshot_EveryCheckPasses()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = await AddCorpusAsync(snapshot);
+        await LoadAsync(snapshot, engram);
+
+        var report = await ValidateAsync(snapshot, engram, AllRecords);
+
+        Assert.True(report.Passed, Describe(report));
+        Assert.All(report.Checks, check => Assert.Equal(CheckStatus.Passed, check.Status));
+        var count = Check(report, "Engram count");
+        Assert.Equal(records.Count, count.Figures["actual"]);
+        Assert.Equal(records.Count, count.Figures["expected"]);
+        var recall = Check(report, "recall sample");
+        Assert.Equal(records.Count, recall.Figures["found"]);
+        var crm = report.Sources.Single(s => s.Source == "crm");
+        Assert.Equal((10, 9, 1), (crm.Edges, crm.Associations, crm.AssociationsRejected));
+        Assert.Contains(report.Rejects, group => group is { Stage: "load", Code: RejectCodes.MissingEndpoint, Count: 1 });
+    }
+
+    [Fact]
+    public async Task RunAsync_MemoryDeletedAfterLoad_CountAndRecallFailNamingIt()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = await AddCorpusAsync(snapshot);
+        await LoadAsync(snapshot, engram);
+        var lost = records[17].MemoryId;
+        Assert.Equal(1, await engram.ForgetAsync(lost, Token));
+
+        var report = await ValidateAsync(snapshot, engram, AllRecords);
+
+        Assert.False(report.Passed);
+        var count = Check(report, "Engram count");
+        Assert.Equal(CheckStatus.Failed, count.Status);
+        Assert.Equal(records.Count - 1, count.Figures["actual"]);
+        Assert.Contains("1 missing", count.Message, StringComparison.Ordinal);
+        var recall = Check(report, "recall sample");
+        Assert.Equal(CheckStatus.Failed, recall.Status);
+        Assert.Equal(1, recall.Figures["missing"]);
+        Assert.StartsWith(lost, Assert.Single(recall.Examples), StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Passed, Check(report, "counts reconcile").Status);
+    }
+
+    [Fact]
+    public async Task RunAsync_SameMemoryIdTwiceInOneGeneration_UniquenessFailsNamingIt()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = ValidationSnapshot.Records("crm", "public.customers", 0, 20, seed: 5);
+        records.Add(records[3]);
+        await snapshot.AddPartAsync("public.customers", 0, records, Token);
+        await LoadAsync(snapshot, engram);
+
+        var report = await ValidateAsync(snapshot, engram, AllRecords);
+
+        Assert.False(report.Passed);
+        var unique = Check(report, "memory ids unique");
+        Assert.Equal(CheckStatus.Failed, unique.Status);
+        Assert.Equal(1, unique.Figures["duplicateIds"]);
+        Assert.StartsWith(records[3].MemoryId, Assert.Single(unique.Examples), StringComparison.Ordinal);
+        // Engram kept one memory for the id (the second write replaced the first): the count still adds up.
+        Assert.Equal(CheckStatus.Passed, Check(report, "Engram count").Status);
+    }
+
+    [Fact]
+    public async Task RunAsync_SameIdInALaterGeneration_IsAnUpdateNotADuplicate()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = ValidationSnapshot.Records("crm", "public.customers", 0, 20, seed: 6);
+        await snapshot.AddPartAsync("public.customers", 0, records, Token);
+        await LoadAsync(snapshot, engram);
+        // A backfill: the record changed at the source, so a later generation stages it again under its id.
+        var changed = ValidationSnapshot.Record("crm", "public.customers", records[2].SourceKey, "an entirely new text about the customer after the backfill");
+        await snapshot.AddPartAsync("public.customers", 1, [changed], Token, generation: 1);
+        await LoadAsync(snapshot, engram);
+
+        var report = await ValidateAsync(snapshot, engram, AllRecords);
+
+        Assert.True(report.Passed, Describe(report));
+        Assert.Equal(20, Check(report, "Engram count").Figures["actual"]);
+        Assert.Equal(changed.Content, server.Store.Find(Space, changed.MemoryId)!.Content);
+    }
+
+    [Fact]
+    public async Task RunAsync_ExtraMemoryInTheSpace_CountFailsUnlessTheSpaceIsShared()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        await AddCorpusAsync(snapshot);
+        await LoadAsync(snapshot, engram);
+        server.Store.Seed(new StoredMemory("ebl_00000000000000000000000000000001", Space, "planted", Random(99), 0.8f, string.Empty, 0, 0, DateTimeOffset.UtcNow, Engram.Protocol.MemoryType.Semantic, false, new Dictionary<string, string>(), [], 1));
+
+        var strict = await ValidateAsync(snapshot, engram, AllRecords);
+        var shared = await ValidateAsync(snapshot, engram, new ValidationOptions { SharedSpace = true });
+
+        Assert.False(strict.Passed);
+        Assert.Equal(CheckStatus.Failed, Check(strict, "Engram count").Status);
+        Assert.Contains("1 more", Check(strict, "Engram count").Message, StringComparison.Ordinal);
+        Assert.True(shared.Passed, Describe(shared));
+        Assert.Equal(CheckStatus.Warning, Check(shared, "Engram count").Status);
+    }
+
+    [Theory]
+    [InlineData("nan")]
+    [InlineData("not-unit")]
+    [InlineData("zero")]
+    [InlineData("short")]
+    public async Task RunAsync_BrokenEmbedding_EmbeddingCheckFailsNamingIt(string breakage)
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = ValidationSnapshot.Records("crm", "public.customers", 0, 30, seed: 7);
+        var vectors = records.Select((_, i) => Random(1000 + i)).ToList();
+        vectors[11] = breakage switch
+        {
+            "nan" => [.. vectors[11].Select((v, i) => i == 100 ? float.NaN : v)],
+            "not-unit" => [.. vectors[11].Select(v => v * 1.5f)],
+            "zero" => new float[768],
+            _ => vectors[11][..767],
+        };
+        await snapshot.AddPartAsync("public.customers", 0, records, Token, vectors);
+        await LoadAsync(snapshot, engram);
+
+        var report = await ValidateAsync(snapshot, engram, AllRecords);
+
+        Assert.False(report.Passed);
+        var embeddings = Check(report, "embeddings sane");
+        Assert.Equal(CheckStatus.Failed, embeddings.Status);
+        Assert.StartsWith(records[11].MemoryId, Assert.Single(embeddings.Examples), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_AllVectorsIdentical_EmbeddingCheckFails()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var records = ValidationSnapshot.Records("crm", "public.customers", 0, 10, seed: 8);
+        await snapshot.AddPartAsync("public.customers", 0, records, Token, [.. records.Select(_ => Random(5))]);
+
+        var report = await ValidateAsync(snapshot, null, AllRecords);
+
+        var embeddings = Check(report, "embeddings sane");
+        Assert.Equal(CheckStatus.Failed, embeddings.Status);
+        Assert.Contains("all 10 vectors are identical", embeddings.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(DeduplicationStrategy.Skip)]
+    [InlineData(DeduplicationStrategy.Replace)]
+    public async Task RunAsync_NearDuplicatesMergedByEngram_PassesAndReportsMergesNotLoss(DeduplicationStrategy strategy)
+    {
+        await using var server = await StartServerAsync(o => (o.Deduplicate, o.DeduplicationStrategy) = (true, strategy));
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = ValidationSnapshot.Records("crm", "public.customers", 0, 30, seed: 9);
+        var vectors = records.Select((_, i) => Random(2000 + i)).ToList();
+        // Two copies of one text under other keys (exact), and a chain 0.97 / 0.97 whose ends are about 0.94 apart.
+        records.Add(ValidationSnapshot.Record("crm", "public.customers", "copy-1", records[4].Content));
+        records.Add(ValidationSnapshot.Record("crm", "public.customers", "copy-2", records[4].Content));
+        vectors.Add(vectors[4]);
+        vectors.Add(vectors[4]);
+        records.Add(ValidationSnapshot.Record("crm", "public.customers", "near-1", "a close paraphrase of record eight"));
+        vectors.Add(At(vectors[8], 0.97, seed: 1));
+        records.Add(ValidationSnapshot.Record("crm", "public.customers", "near-2", "a paraphrase of the paraphrase"));
+        vectors.Add(At(vectors[^1], 0.97, seed: 2));
+        await snapshot.AddPartAsync("public.customers", 0, records, Token, vectors);
+        var options = new ValidationOptions { SampleSize = 1000, NearDuplicates = { Strategy = strategy == DeduplicationStrategy.Skip ? NearDuplicates.MergeStrategy.Skip : NearDuplicates.MergeStrategy.Replace } };
+        await LoadAsync(snapshot, engram);
+
+        var report = await ValidateAsync(snapshot, engram, options);
+
+        Assert.True(report.Passed, Describe(report));
+        var held = server.Store.Count(Space);
+        var count = Check(report, "Engram count");
+        Assert.Equal(CheckStatus.Passed, count.Status);
+        Assert.Equal(held, count.Figures["expected"]);
+        Assert.Equal(records.Count - held, count.Figures["mergedByEngram"]);
+        Assert.Equal(CheckStatus.Warning, Check(report, "near-duplicates").Status);
+        var recall = Check(report, "recall sample");
+        Assert.Equal(records.Count - held, recall.Figures["merged"]);
+        Assert.Equal(0, recall.Figures["missing"]);
+        Assert.Equal(2, report.NearDuplicates.Groups);
+        Assert.Equal(2, report.NearDuplicates.ExactDuplicates);
+    }
+
+    [Fact]
+    public async Task RunAsync_WithoutEngram_EngramChecksSkippedNotPassed()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await snapshot.AddPartAsync("public.customers", 0, ValidationSnapshot.Records("crm", "public.customers", 0, 10, seed: 10), Token);
+
+        var report = await ValidateAsync(snapshot, null, AllRecords);
+
+        foreach (var name in new[] { "Engram count", "Engram associations", "recall sample", "metadata in Engram", "confidence in range" })
+        {
+            var check = Check(report, name);
+            Assert.Equal(CheckStatus.Skipped, check.Status);
+            Assert.Contains("no Engram", check.Message, StringComparison.Ordinal);
+        }
+
+        // The snapshot was never loaded: reconciliation says so.
+        Assert.Equal(CheckStatus.Failed, Check(report, "counts reconcile").Status);
+        Assert.Contains("not loaded yet", Check(report, "counts reconcile").Examples[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ConfidenceOutsideConfiguredRange_Fails()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await AddCorpusAsync(snapshot);
+        var loadOptions = Options(server);
+        loadOptions.Confidence["postgres"] = 0.2;
+        await using (var loader = EngramClient.Create(loadOptions.Validate(), TimeProvider.System))
+        {
+            await LoadAsync(snapshot, loader);
+        }
+
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var report = await ValidateAsync(snapshot, engram, AllRecords);
+
+        var confidence = Check(report, "confidence in range");
+        Assert.Equal(CheckStatus.Failed, confidence.Status);
+        Assert.Contains("confidence 0.2", confidence.Examples[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteAsync_Report_WritesJsonMarkdownAndHtmlWithChart()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        await AddCorpusAsync(snapshot);
+        await LoadAsync(snapshot, engram);
+        var report = await ValidateAsync(snapshot, engram, new ValidationOptions());
+        var folder = Path.Combine(snapshot.Folder, "report");
+
+        var written = await ValidationReportWriter.WriteAsync(report, folder, Token);
+
+        Assert.Equal(["report.json", "report.md", "report.html"], written.Select(Path.GetFileName));
+        using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(written[0], Token));
+        Assert.True(json.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Equal("passed", json.RootElement.GetProperty("checks")[0].GetProperty("status").GetString());
+        Assert.Contains("| counts reconcile | passed |", await File.ReadAllTextAsync(written[1], Token), StringComparison.Ordinal);
+        var html = await File.ReadAllTextAsync(written[2], Token);
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.Contains("<polyline", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
+    }
+
+    /// <summary>Two sources, three parts, edges (one to a record that does not exist: a missing_endpoint reject).</summary>
+    private static async Task<List<StagedRecord>> AddCorpusAsync(ValidationSnapshot snapshot)
+    {
+        var customers0 = ValidationSnapshot.Records("crm", "public.customers", 0, 40, seed: 1);
+        var customers1 = ValidationSnapshot.Records("crm", "public.customers", 40, 30, seed: 2);
+        var notes = ValidationSnapshot.Records("notes", "notes.jsonl", 0, 25, seed: 3);
+        var edges = customers1.Take(9).Select((record, i) => ValidationSnapshot.Edge(record, customers0[i].MemoryId)).ToList();
+        edges.Add(ValidationSnapshot.Edge(customers1[10], "ebl_ffffffffffffffffffffffffffffffff"));
+        await snapshot.AddPartAsync("public.customers", 0, customers0, Token);
+        await snapshot.AddPartAsync("public.customers", 1, customers1, Token, edges: edges);
+        await snapshot.AddPartAsync("notes.jsonl", 0, notes, Token);
+        return [.. customers0, .. customers1, .. notes];
+    }
+
+    private static Task<LoadReport> LoadAsync(ValidationSnapshot snapshot, EngramClient engram)
+        => LoadStage.RunAsync(snapshot.Store, engram, TimeProvider.System, null, Token).WaitAsync(TestTimeout, Token);
+
+    private static Task<ValidationReport> ValidateAsync(ValidationSnapshot snapshot, EngramClient? engram, ValidationOptions options)
+        => Validator.RunAsync(snapshot.Store, engram, options, TimeProvider.System, Token).WaitAsync(TestTimeout, Token);
+
+    private static ValidationCheck Check(ValidationReport report, string name) => report.Checks.Single(check => check.Name == name);
+
+    private static string Describe(ValidationReport report)
+        => string.Join("\n", report.Checks.Select(check => $"{check.Name}: {check.Status}: {check.Message} {string.Join("; ", check.Examples)}"));
+}
