@@ -82,7 +82,8 @@ public static class RunPipeline
         await embedBlock.Completion;
         return new RunReport
         {
-            Extracted = extracted,
+            Extracted = extracted.Counts,
+            ExtractNotes = extracted.Notes,
             PartsEmbedded = progress.Embed.Parts,
             RecordsEmbedded = progress.Embed.Embedded,
             RecordsReused = progress.Embed.Reused,
@@ -93,7 +94,7 @@ public static class RunPipeline
     }
 
     /// <summary>Sends the parts a killed run left unembedded, then extracts and sends each part as it is committed.</summary>
-    private static async Task<IReadOnlyList<CollectionCounts>> FeedAsync(
+    private static async Task<(IReadOnlyList<CollectionCounts> Counts, IReadOnlyList<string> Notes)> FeedAsync(
         SnapshotStore store, IReadOnlyList<IRecordSource> sources, RunSettings settings, RunProgress progress, ITargetBlock<PartEntry> embed, CancellationToken cancellationToken)
     {
         try
@@ -103,10 +104,10 @@ public static class RunPipeline
                 await SendAsync(embed, part, progress, cancellationToken);
             }
 
-            var counts = await new ExtractStage(store, settings.Extract, progress.Extract)
-                .RunAsync(sources, (part, token) => SendAsync(embed, part, progress, token), cancellationToken);
+            var stage = new ExtractStage(store, settings.Extract, progress.Extract);
+            var counts = await stage.RunAsync(sources, (part, token) => SendAsync(embed, part, progress, token), cancellationToken);
             embed.Complete();
-            return counts;
+            return (counts, stage.Notes);
         }
         catch (Exception ex)
         {

@@ -9,6 +9,9 @@ public sealed record RunReport
     /// <summary>Counts per collection after extraction (this run and earlier ones).</summary>
     public required IReadOnlyList<CollectionCounts> Extracted { get; init; }
 
+    /// <summary>What extraction wants the user to know (e.g. collections a backfill left alone, and why).</summary>
+    public IReadOnlyList<string> ExtractNotes { get; init; } = [];
+
     /// <summary>Parts embedded by this run.</summary>
     public long PartsEmbedded { get; init; }
 

@@ -32,6 +32,12 @@ public sealed class ValidationOptions
     /// <summary>How near-duplicates are found (threshold 0.95 and Engram's Skip strategy by default).</summary>
     public NearDuplicateOptions NearDuplicates { get; set; } = new();
 
+    /// <summary>
+    /// False for a snapshot that was meant to stop after the vectors (run --no-load, a demo without
+    /// Engram): parts not loaded and edges not yet associations are then the expected state, not failures.
+    /// </summary>
+    public bool ExpectLoaded { get; set; } = true;
+
     /// <summary>Checks every value; throws <see cref="ArgumentOutOfRangeException"/> naming the first wrong one.</summary>
     public ValidationOptions Validate()
     {

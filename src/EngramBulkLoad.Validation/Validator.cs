@@ -34,9 +34,9 @@ public static class Validator
 
         var checks = new List<ValidationCheck>
         {
-            CountChecks.Reconcile(manifest, scan, options.MaxExamples),
+            CountChecks.Reconcile(manifest, scan, options.MaxExamples, options.ExpectLoaded),
             scan.UniquenessCheck(options.MaxExamples),
-            CountChecks.Edges(manifest, scan, options.MaxExamples),
+            CountChecks.Edges(manifest, scan, options.MaxExamples, options.ExpectLoaded),
             scan.Embeddings.Check(),
             NearDuplicateCheck(duplicates),
             MetadataChecks.InSnapshot(manifest, scan.Sample, options.MaxExamples),

@@ -2,7 +2,7 @@ using System.Globalization;
 using EngramBulkLoad.Engram.TestServer;
 
 // Runs the Engram test server until Ctrl+C, for the demo:
-//   dotnet run --project tests/EngramBulkLoad.Engram.TestServer -- --port 50051 [--api-key KEY] [--dedup] [--tls]
+//   dotnet run --project tests/EngramBulkLoad.Engram.TestServer -- --port 50051 [--api-key KEY] [--dedup] [--tls] [--no-embeddings]
 var options = new EngramTestServerOptions { Port = 50051 };
 for (var i = 0; i < args.Length; i++)
 {
@@ -20,8 +20,12 @@ for (var i = 0; i < args.Length; i++)
         case "--tls":
             options.UseTls = true;
             break;
+        case "--no-embeddings":
+            // Benchmarks: keep ids and metadata only, so a million memories fit in a small server.
+            options.KeepEmbeddings = false;
+            break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: --port N [--api-key KEY]... [--dedup] [--tls]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: --port N [--api-key KEY]... [--dedup] [--tls] [--no-embeddings]");
             return 2;
     }
 }

@@ -39,6 +39,21 @@ internal static class CommonOptions
         DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
     };
 
+    public static readonly Option<string?> Shard = new("--shard")
+    {
+        Description = "Process shard i of N of every source's key space, e.g. 0/4 (default: JOB_COMPLETION_INDEX with EBL_SHARD_COUNT, as a Kubernetes Indexed Job sets them). Each shard writes its own snapshot under SNAPSHOT/shard-i-of-N.",
+    };
+
+    public static readonly Option<bool> Backfill = new("--backfill")
+    {
+        Description = "Extract again only the rows whose watermark column rose since the snapshot (collections with a \"watermark\").",
+    };
+
+    public static readonly Option<string?> Sources = new("--sources")
+    {
+        Description = "Only these sources, in this order, e.g. crm,tickets (a staged migration).",
+    };
+
     /// <summary>Loads the config named by --config and applies the flags that override it.</summary>
     public static async Task<JobConfig> LoadConfigAsync(ParseResult parse, CancellationToken cancellationToken)
     {
@@ -60,11 +75,26 @@ internal static class CommonOptions
             throw ErrorFactory.Config("--part-size", $"expected a whole number from 1 to 10000000, found {partSize}.", string.Empty);
         }
 
+        if (parse.GetValue(Sources) is { } names)
+        {
+            config = config.SelectSources([.. names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
+        }
+
+        var shard = parse.GetValue(Shard) is { } flag ? ShardSpec.Parse(flag) : ShardSpec.FromEnvironment();
+        var snapshotFolder = parse.GetValue(Snapshot) is { } snapshot ? Path.GetFullPath(snapshot) : config.Snapshot;
+        if (shard is { Count: > 1 })
+        {
+            // One snapshot per shard: shards run at the same time and each holds its folder's lock.
+            snapshotFolder = Path.Combine(snapshotFolder, $"shard-{shard.Index}-of-{shard.Count}");
+        }
+
+        var extract = partSize is { } size ? config.Extract with { PartSize = size } : config.Extract;
         return config with
         {
             MigrationId = migrationId,
-            Snapshot = parse.GetValue(Snapshot) is { } snapshot ? Path.GetFullPath(snapshot) : config.Snapshot,
-            Extract = partSize is { } size ? config.Extract with { PartSize = size } : config.Extract,
+            Snapshot = snapshotFolder,
+            Shard = shard,
+            Extract = parse.GetValue(Backfill) ? extract with { Backfill = true } : extract,
         };
     }
 }

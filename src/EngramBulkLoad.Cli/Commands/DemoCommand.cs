@@ -37,14 +37,12 @@ internal static class DemoCommand
             var config = await JobConfigLoader.LoadAsync(configPath, cancellationToken);
             config = config with { Snapshot = Path.GetFullPath(parse.GetValue(Snapshot)!) };
             var engram = await AnsweringEngramAsync(context, parse, context.Time, cancellationToken);
-            await RunCommand.RunAsync(context, config, parse, engram, parse.GetValue(CommonOptions.Overwrite), cancellationToken);
-            context.Output.WriteLine();
-            await InspectCommand.RunAsync(context, config.Snapshot, samples: 2, cancellationToken);
+            var exit = await RunCommand.RunAsync(context, config, parse, engram, parse.GetValue(CommonOptions.Overwrite), cancellationToken);
             context.Output.WriteLine();
             context.Output.WriteLine(engram is null
                 ? $"The snapshot with its vectors is in {config.Snapshot}. To load it: engram-bulkload load -c {configPath} -s {config.Snapshot} --engram http://HOST:50051"
-                : $"Loaded into {engram.Address}, space '{engram.MemorySpaceId}'. The snapshot is in {config.Snapshot}.");
-            return 0;
+                : $"Loaded into {engram.Address}, space '{engram.MemorySpaceId}'. The snapshot is in {config.Snapshot}; the validation report in {Path.Combine(config.Snapshot, "report")}.");
+            return exit;
         });
         return command;
     }

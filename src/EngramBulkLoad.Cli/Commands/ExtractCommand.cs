@@ -16,6 +16,7 @@ internal static class ExtractCommand
         var command = new Command("extract", "Extract the config's sources into a Parquet snapshot. Run it again to resume an interrupted extract.")
         {
             CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Overwrite, CommonOptions.PartSize, CommonOptions.ProgressInterval,
+            CommonOptions.Shard, CommonOptions.Backfill, CommonOptions.Sources,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -27,14 +28,21 @@ internal static class ExtractCommand
     }
 
     /// <summary>Opens the snapshot to extract <paramref name="sources"/> into: created, resumed (same sources and settings) or overwritten.</summary>
-    public static Task<SnapshotStore> OpenAsync(JobConfig config, IReadOnlyList<IRecordSource> sources, bool overwrite, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<SnapshotStore> OpenAsync(JobConfig config, IReadOnlyList<IRecordSource> sources, bool overwrite, TimeProvider time, CancellationToken cancellationToken)
     {
         var entries = sources.Select(source =>
         {
             var settings = source.DescribeSettings();
             return new SourceEntry { Name = source.Name, Kind = source.Kind, Settings = settings, SettingsFingerprint = SourceSettings.Fingerprint(settings) };
         }).ToList();
-        return SnapshotStore.OpenForWriteAsync(config.Snapshot, config.MigrationId, entries, overwrite ? SnapshotOpenMode.Overwrite : SnapshotOpenMode.CreateOrResume, time, cancellationToken);
+        var store = await SnapshotStore.OpenForWriteAsync(config.Snapshot, config.MigrationId, entries, overwrite ? SnapshotOpenMode.Overwrite : SnapshotOpenMode.CreateOrResume, time, cancellationToken);
+        var shard = config.Shard is { Count: > 1 } s ? $"{s.Index}/{s.Count}" : null;
+        if (store.ReadManifest().Shard != shard)
+        {
+            await store.UpdateAsync(manifest => manifest.Shard = shard, cancellationToken);
+        }
+
+        return store;
     }
 
     /// <summary>Runs the extract stage and prints its summary; returns the counts per collection.</summary>
@@ -49,7 +57,12 @@ internal static class ExtractCommand
             IReadOnlyList<CollectionCounts> counts;
             await using (new ProgressPrinter(progress, context.Time, context.Error, progressInterval))
             {
-                counts = await new ExtractStage(store, config.Extract, progress).RunAsync(sources, cancellationToken: cancellationToken);
+                var stage = new ExtractStage(store, config.Extract, progress);
+                counts = await stage.RunAsync(sources, cancellationToken: cancellationToken);
+                foreach (var note in stage.Notes)
+                {
+                    context.Error.WriteLine($"[extract] {note}");
+                }
             }
 
             SnapshotReport.WriteCounts(context.Output, counts);

@@ -5,6 +5,7 @@ using EngramBulkLoad.Cli.Terminal;
 using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Engram;
 using EngramBulkLoad.Pipeline;
+using EngramBulkLoad.Validation;
 
 namespace EngramBulkLoad.Cli.Commands;
 
@@ -35,6 +36,7 @@ internal static class RunCommand
         var command = new Command("run", "Extract, embed and load in one process (stages overlap, memory stays flat). Run it again with the same arguments to resume.")
         {
             CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Overwrite, CommonOptions.PartSize, CommonOptions.ProgressInterval,
+            CommonOptions.Shard, CommonOptions.Backfill, CommonOptions.Sources,
             EngramCommandSupport.Address, EngramCommandSupport.Space, NoLoad, DryRun, Sample,
             EmbedOptions.Service, EmbedOptions.ReuseVectors, EmbedOptions.ChangeModel, EmbedOptions.MetricsPort,
         };
@@ -48,14 +50,17 @@ internal static class RunCommand
             }
 
             var engram = parse.GetValue(NoLoad) ? null : EngramCommandSupport.Options(config, parse);
-            await RunAsync(context, config, parse, engram, parse.GetValue(CommonOptions.Overwrite), cancellationToken);
-            return 0;
+            return await RunAsync(context, config, parse, engram, parse.GetValue(CommonOptions.Overwrite), cancellationToken);
         });
         return command;
     }
 
-    /// <summary>Runs the pipeline and prints what each stage did; <paramref name="engram"/> null stops after the vectors.</summary>
-    public static async Task<RunReport> RunAsync(CliContext context, JobConfig config, ParseResult parse, EngramOptions? engram, bool overwrite, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the pipeline, prints what each stage did, then validates (the snapshot, and Engram when loaded)
+    /// and writes the reports; <paramref name="engram"/> null stops after the vectors.
+    /// </summary>
+    /// <returns>The exit code: success, or validation failed.</returns>
+    public static async Task<int> RunAsync(CliContext context, JobConfig config, ParseResult parse, EngramOptions? engram, bool overwrite, CancellationToken cancellationToken)
     {
         var settings = new RunSettings { Extract = config.Extract, Embed = EmbedOptions.Settings(config, parse) };
         var sources = SourceRegistry.Create(config);
@@ -74,7 +79,9 @@ internal static class RunCommand
             }
 
             Write(context.Output, report);
-            return report;
+            context.Output.WriteLine();
+            var validation = await ValidateCommand.RunAsync(context, store, client, new ValidationOptions { ExpectLoaded = client is not null }, reportFolder: null, cancellationToken);
+            return validation.Passed ? Errors.ExitCodes.Success : Errors.ExitCodes.ValidationFailed;
         }
         finally
         {
@@ -125,6 +132,11 @@ internal static class RunCommand
     private static void Write(TextWriter output, RunReport report)
     {
         SnapshotReport.WriteCounts(output, report.Extracted);
+        foreach (var note in report.ExtractNotes)
+        {
+            output.WriteLine($"Extract: {note}");
+        }
+
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Embed: {report.PartsEmbedded} parts, {report.RecordsEmbedded:N0} records embedded, {report.RecordsReused:N0} reused (text unchanged), {report.EmbedRejected:N0} rejected."));
         if (report.Load is { } load)

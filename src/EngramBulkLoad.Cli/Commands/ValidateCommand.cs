@@ -80,14 +80,21 @@ internal static class ValidateCommand
             }
 
             await using var engram = parse.GetValue(NoEngram) ? null : EngramClient.Create(EngramCommandSupport.Options(config, parse), context.Time);
-            context.Error.WriteLine($"[validate] migration '{store.MigrationId}' in {store.Folder}{(engram is null ? " (snapshot only)" : $" against {engram.Options.Address}, space '{engram.Options.MemorySpaceId}'")}");
-            var report = await Validator.RunAsync(store, engram, options, context.Time, cancellationToken);
-            var folder = Path.GetFullPath(parse.GetValue(Report) ?? Path.Combine(store.Folder, "report"));
-            var written = await ValidationReportWriter.WriteAsync(report, folder, cancellationToken);
-            Write(context.Output, report, written);
+            var report = await RunAsync(context, store, engram, options, parse.GetValue(Report), cancellationToken);
             return report.Passed ? ExitCodes.Success : ExitCodes.ValidationFailed;
         });
         return command;
+    }
+
+    /// <summary>Validates, writes the three report files (default folder: SNAPSHOT/report) and prints the summary.</summary>
+    public static async Task<ValidationReport> RunAsync(CliContext context, SnapshotStore store, EngramClient? engram, ValidationOptions options, string? reportFolder, CancellationToken cancellationToken)
+    {
+        context.Error.WriteLine($"[validate] migration '{store.MigrationId}' in {store.Folder}{(engram is null ? " (snapshot only)" : $" against {engram.Options.Address}, space '{engram.Options.MemorySpaceId}'")}");
+        var report = await Validator.RunAsync(store, engram, options, context.Time, cancellationToken);
+        var folder = Path.GetFullPath(reportFolder ?? Path.Combine(store.Folder, "report"));
+        var written = await ValidationReportWriter.WriteAsync(report, folder, cancellationToken);
+        Write(context.Output, report, written);
+        return report;
     }
 
     private static void Write(TextWriter output, ValidationReport report, IReadOnlyList<string> written)
@@ -98,7 +105,8 @@ internal static class ValidateCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{check.Name.PadRight(width)}  {check.Status.ToString().ToUpperInvariant(),-7}  {check.Message}"));
             foreach (var example in check.Examples.Take(5))
             {
-                output.WriteLine($"{string.Empty.PadRight(width)}           - {example}");
+                // Examples can list hundreds of ids; the full list is in the report files.
+                output.WriteLine($"{string.Empty.PadRight(width)}           - {(example.Length > 200 ? example[..200] + " ..." : example)}");
             }
         }
 

@@ -24,7 +24,8 @@ public sealed class CliTests
 
         Assert.True(exit == 0, error);
         Assert.Matches(@"total\s+8\s+8,000\s+4,000\s+0\s+4,000\s+yes", output);
-        Assert.Contains("sample records:", output, StringComparison.Ordinal);
+        Assert.Contains("Embed: 4 parts, 4,000 records embedded", output, StringComparison.Ordinal);
+        Assert.Contains("Validation PASSED", output, StringComparison.Ordinal);
     }
 
     [Fact]
