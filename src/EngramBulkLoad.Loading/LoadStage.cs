@@ -196,10 +196,22 @@ public static class LoadStage
             {
                 // Parts are read one at a time (reading two at once measured no faster on 2 cores, and
                 // doubles the records held in memory).
+                var generation = 0;
+                var partsInFlight = new List<PartTracker>();
                 await foreach (var part in parts.WithCancellation(stop.Token))
                 {
+                    // A later generation (a backfill) may hold new versions of records an earlier part holds:
+                    // its batches must not race the earlier ones, or the old version could land last.
+                    var partGeneration = part.Find(snapshot.ReadManifest()).Generation;
+                    if (partGeneration != generation)
+                    {
+                        await Task.WhenAny(Task.WhenAll(partsInFlight.Select(tracker => tracker.Done)), send.Completion);
+                        partsInFlight.Clear();
+                        generation = partGeneration;
+                    }
+
                     Interlocked.Increment(ref _partsSeen);
-                    await ProduceAsync(part, send, stop.Token);
+                    partsInFlight.Add(await ProduceAsync(part, send, stop.Token));
                 }
             }
             catch
@@ -221,7 +233,7 @@ public static class LoadStage
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        private async Task ProduceAsync(PartKey key, ActionBlock<PartBatch> send, CancellationToken cancellationToken)
+        private async Task<PartTracker> ProduceAsync(PartKey key, ActionBlock<PartBatch> send, CancellationToken cancellationToken)
         {
             var part = key.Find(snapshot.ReadManifest());
             var records = await ReadRecordsAsync(part, cancellationToken);
@@ -259,6 +271,8 @@ public static class LoadStage
             {
                 await CompletePartAsync(tracker, cancellationToken);
             }
+
+            return tracker;
         }
 
         /// <summary>Maps one vector with its record; a record that cannot be sent is rejected here, before sending.</summary>
@@ -356,6 +370,8 @@ public static class LoadStage
             {
                 _completed.Add(new PartLoadResult(part.Key.Source, part.Key.Collection, part.Key.Index, part.Embedded, part.Loaded, rejects.Count));
             }
+
+            part.MarkDone();
 
             Report();
         }

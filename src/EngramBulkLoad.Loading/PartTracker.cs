@@ -21,6 +21,13 @@ internal sealed class PartTracker(PartKey key, long embedded)
 
     public ConcurrentQueue<RejectRecord> Rejects { get; } = new();
 
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the part is marked Loaded in the manifest.</summary>
+    public Task Done => _done.Task;
+
+    public void MarkDone() => _done.TrySetResult();
+
     public void AddBatch() => Interlocked.Increment(ref _references);
 
     public void Acknowledged(int count) => Interlocked.Add(ref _loaded, count);

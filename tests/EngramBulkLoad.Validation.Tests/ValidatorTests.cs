@@ -88,8 +88,8 @@ public sealed class ValidatorTests
         await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
         var records = ValidationSnapshot.Records("crm", "public.customers", 0, 20, seed: 6);
         await snapshot.AddPartAsync("public.customers", 0, records, Token);
-        await LoadAsync(snapshot, engram);
         // A backfill: the record changed at the source, so a later generation stages it again under its id.
+        // Both generations load in one run: the loader finishes generation 0 before it sends generation 1.
         var changed = ValidationSnapshot.Record("crm", "public.customers", records[2].SourceKey, "an entirely new text about the customer after the backfill");
         await snapshot.AddPartAsync("public.customers", 1, [changed], Token, generation: 1);
         await LoadAsync(snapshot, engram);
