@@ -62,9 +62,10 @@ JSON
   for _ in $(seq 50); do grep -q listening "$WORK/server.log" && break; sleep 0.2; done
   log "run: $N records"
   START=$(date +%s.%N)
-  /usr/bin/time -v -o "$WORK/time-$N.txt" dotnet "$JOB" run -c "$CORPUS/job.json" --engram "http://127.0.0.1:$PORT" --progress-interval 00:00:10 $RUN_ARGS >"$WORK/run-$N.log" 2>&1
+  # Exit 7 (validation failed) is expected here: the server keeps no embeddings, so the recall sample cannot pass.
+  /usr/bin/time -v -o "$WORK/time-$N.txt" dotnet "$JOB" run -c "$CORPUS/job.json" --engram "http://127.0.0.1:$PORT" --progress-interval 00:00:10 $RUN_ARGS >"$WORK/run-$N.log" 2>&1 || [ $? -eq 7 ]
   END=$(date +%s.%N)
-  kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true
+  kill -9 $SERVER_PID; wait $SERVER_PID 2>/dev/null || true  # the test server keeps nothing worth a graceful stop
   SECONDS_=$(python3 -c "print(f'{$END - $START:.1f}')")
   CPU=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.1f", u+s}' "$WORK/time-$N.txt")
   RSS=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$WORK/time-$N.txt")
