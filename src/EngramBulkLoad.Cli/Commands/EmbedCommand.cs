@@ -25,7 +25,7 @@ internal static class EmbedCommand
             var stage = new EmbedStage(store, embedder, settings, new EmbedProgress());
             await stage.PrepareAsync(cancellationToken);
             int parts;
-            await using (new EmbedProgressPrinter(stage.Progress, context, parse.GetValue(CommonOptions.ProgressInterval)))
+            await using (new PeriodicLines((elapsed, _) => EmbedLine(stage.Progress, elapsed), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
             {
                 parts = await stage.RunAsync(cancellationToken);
             }
@@ -36,5 +36,12 @@ internal static class EmbedCommand
             return 0;
         });
         return command;
+    }
+
+    private static string EmbedLine(EmbedProgress progress, TimeSpan elapsed)
+    {
+        var figure = new StageFigure("embed", progress.Records, progress.Rejected, progress.Records / Math.Max(elapsed.TotalSeconds, 0.001), progress.EstimatedTotal,
+            string.Create(CultureInfo.InvariantCulture, $"{progress.Reused:N0} reused, {progress.Tokens:N0} tokens, {progress.Parts} parts"));
+        return $"[{figure.Line()}] elapsed {elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture)}";
     }
 }

@@ -55,7 +55,7 @@ internal static class ExtractCommand
             context.Error.WriteLine($"[extract] migration '{config.MigrationId}' into {store.Folder}");
             var progress = new ExtractProgress();
             IReadOnlyList<CollectionCounts> counts;
-            await using (new ProgressPrinter(progress, context.Time, context.Error, progressInterval))
+            await using (new PeriodicLines((elapsed, done) => ExtractLine.Of(progress, elapsed, done), context.Time, context.Error, progressInterval))
             {
                 var stage = new ExtractStage(store, config.Extract, progress);
                 counts = await stage.RunAsync(sources, cancellationToken: cancellationToken);

@@ -6,7 +6,7 @@ namespace EngramBulkLoad.Cli.Terminal;
 
 /// <summary>
 /// Shows a run's progress on stderr until disposed: a live table per stage and per source when stderr is
-/// a terminal, plain periodic lines otherwise (container logs, CI), so logs stay readable.
+/// a terminal, plain periodic lines (<see cref="PeriodicLines"/>) otherwise (container logs, CI), so logs stay readable.
 /// </summary>
 internal sealed class RunProgressView : IAsyncDisposable
 {
@@ -16,20 +16,22 @@ internal sealed class RunProgressView : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private RunProgressView(RunProgress progress, CliContext context, TimeSpan interval, bool live)
+    private RunProgressView(RunProgress progress, CliContext context, TimeSpan interval)
     {
         _progress = progress;
         _context = context;
         _started = context.Time.GetTimestamp();
-        _loop = live ? LiveAsync(interval) : LinesAsync(interval);
+        _loop = LiveAsync(interval);
     }
 
     /// <summary>Starts the view that suits where stderr goes.</summary>
-    public static RunProgressView Start(RunProgress progress, CliContext context, TimeSpan interval)
+    public static IAsyncDisposable Start(RunProgress progress, CliContext context, TimeSpan interval)
     {
         var live = ReferenceEquals(context.Error, Console.Error) && !Console.IsErrorRedirected
             && Environment.GetEnvironmentVariable("CI") is null && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
-        return new RunProgressView(progress, context, interval, live);
+        return live
+            ? new RunProgressView(progress, context, interval)
+            : new PeriodicLines((elapsed, done) => done ? Line(progress, elapsed) : Lines(progress, elapsed), context.Time, context.Error, interval);
     }
 
     public async ValueTask DisposeAsync()
@@ -37,34 +39,18 @@ internal sealed class RunProgressView : IAsyncDisposable
         await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
-        _context.Error.WriteLine(Line());
+        _context.Error.WriteLine(Line(_progress, Elapsed));
     }
 
     private TimeSpan Elapsed => _context.Time.GetElapsedTime(_started);
 
-    private string Line()
-        => $"[run] {string.Join(" | ", StageFigure.Of(_progress, Elapsed).Select(f => f.Line()))} | elapsed {Elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture)}";
+    private static string Line(RunProgress progress, TimeSpan elapsed)
+        => $"[run] {string.Join(" | ", StageFigure.Of(progress, elapsed).Select(f => f.Line()))} | elapsed {elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture)}";
 
-    private async Task LinesAsync(TimeSpan interval)
-    {
-        using var timer = new PeriodicTimer(interval, _context.Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
-            {
-                _context.Error.WriteLine(Line());
-                foreach (var source in _progress.Sources())
-                {
-                    _context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"[run]   {source.Source}: extracted {source.Extracted:N0}, embedded {source.Embedded:N0}, loaded {source.Loaded:N0}, rejected {source.ExtractRejected + source.EmbedRejected + source.LoadRejected:N0}, parts {source.PartsLoaded}/{source.Parts} loaded{(source.ExtractionComplete ? string.Empty : ", extracting")}"));
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped by DisposeAsync: the run is over.
-        }
-    }
+    /// <summary>The stage line and one line per source, for logs.</summary>
+    private static string Lines(RunProgress progress, TimeSpan elapsed)
+        => string.Join(Environment.NewLine, [Line(progress, elapsed), .. progress.Sources().Select(source => string.Create(CultureInfo.InvariantCulture,
+            $"[run]   {source.Source}: extracted {source.Extracted:N0}, embedded {source.Embedded:N0}, loaded {source.Loaded:N0}, rejected {source.ExtractRejected + source.EmbedRejected + source.LoadRejected:N0}, parts {source.PartsLoaded}/{source.Parts} loaded{(source.ExtractionComplete ? string.Empty : ", extracting")}"))]);
 
     private async Task LiveAsync(TimeSpan interval)
     {
