@@ -52,17 +52,23 @@ public sealed class EmbedStage
         }
 
         var model = _store.ReadManifest().Model;
-        if (model is not null && model.Id != info.ModelId)
+        var changed = model is not null && model.Id != info.ModelId;
+        if (changed && !_settings.ChangeModel)
         {
-            if (!_settings.ChangeModel)
-            {
-                throw ErrorFactory.Snapshot(_store.Folder, $"the snapshot was embedded with model '{model.Id}'; this run uses '{info.ModelId}'. Pass --change-model to embed every part again with the new model (and load them again: same memory ids, so Engram replaces them), or embed into a new snapshot.");
-            }
-
-            await _store.UpdateAsync(manifest => ResetToExtracted(manifest), cancellationToken);
+            throw ErrorFactory.Snapshot(_store.Folder, $"the snapshot was embedded with model '{model!.Id}'; this run uses '{info.ModelId}'. Pass --change-model to embed every part again with the new model (and load them again: same memory ids, so Engram replaces them), or embed into a new snapshot.");
         }
 
-        await _store.UpdateAsync(manifest => manifest.Model = new ModelEntry { Id = info.ModelId, Dimension = info.Dimension, Kind = info.Kind }, cancellationToken);
+        await _store.UpdateAsync(
+            manifest =>
+            {
+                if (changed)
+                {
+                    ResetToExtracted(manifest);
+                }
+
+                manifest.Model = new ModelEntry { Id = info.ModelId, Dimension = info.Dimension, Kind = info.Kind };
+            },
+            cancellationToken);
 
         var others = new List<SnapshotStore>();
         try

@@ -202,16 +202,16 @@ public static class LoadStage
                 {
                     // A later generation (a backfill) may hold new versions of records an earlier part holds:
                     // its batches must not race the earlier ones, or the old version could land last.
-                    var partGeneration = part.Find(snapshot.ReadManifest()).Generation;
-                    if (partGeneration != generation)
+                    var entry = part.Find(snapshot.ReadManifest());
+                    if (entry.Generation != generation)
                     {
                         await Task.WhenAny(Task.WhenAll(partsInFlight.Select(tracker => tracker.Done)), send.Completion);
                         partsInFlight.Clear();
-                        generation = partGeneration;
+                        generation = entry.Generation;
                     }
 
                     Interlocked.Increment(ref _partsSeen);
-                    partsInFlight.Add(await ProduceAsync(part, send, stop.Token));
+                    partsInFlight.Add(await ProduceAsync(entry, send, stop.Token));
                 }
             }
             catch
@@ -233,9 +233,9 @@ public static class LoadStage
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        private async Task<PartTracker> ProduceAsync(PartKey key, ActionBlock<PartBatch> send, CancellationToken cancellationToken)
+        private async Task<PartTracker> ProduceAsync(PartEntry part, ActionBlock<PartBatch> send, CancellationToken cancellationToken)
         {
-            var part = key.Find(snapshot.ReadManifest());
+            var key = PartKey.Of(part);
             var records = await ReadRecordsAsync(part, cancellationToken);
             var tracker = new PartTracker(key, part.Files.Vectors?.Rows ?? 0);
             if (part.Files.Vectors is { } vectorsFile)
