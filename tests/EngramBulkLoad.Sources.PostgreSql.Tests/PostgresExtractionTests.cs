@@ -1,14 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using EngramBulkLoad.Tests.Shared;
-using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
-using EngramBulkLoad.Extraction;
 using EngramBulkLoad.Identity;
 using EngramBulkLoad.Records;
-using EngramBulkLoad.Snapshot;
-using EngramBulkLoad.Snapshot.Manifest;
-using EngramBulkLoad.Snapshot.Parts;
 
 namespace EngramBulkLoad.Sources.PostgreSql.Tests;
 
@@ -46,7 +39,7 @@ public sealed class PostgresExtractionTests : IDisposable
 
         Assert.All(result.Counts, c => Assert.True(c.Reconciles));
         Assert.Equal([(2L, 1L, 1L), (2L, 2L, 0L)], result.Counts.Select(c => (c.SourceRows, c.Staged, c.Rejected)));
-        var ada = result.Records.Single(r => r.SourceKey == "1");
+        var ada = result.AllRecords.Single(r => r.SourceKey == "1");
         Assert.Equal("Ada\n\nWrites compilers", ada.Content);
         Assert.Equal(new DateTimeOffset(2024, 3, 1, 8, 0, 0, TimeSpan.Zero), ada.Timestamp);
         using var metadata = JsonDocument.Parse(ada.MetadataJson);
@@ -83,8 +76,8 @@ public sealed class PostgresExtractionTests : IDisposable
         await Assert.ThrowsAsync<IOException>(() => ExtractAsync(tables, partSize: 300, failAfter: 1000));
         var result = await ExtractAsync(tables, partSize: 300);
 
-        Assert.Equal(2000, result.Records.Count);
-        Assert.Equal(Enumerable.Range(1, 2000).Select(i => $"{i}"), result.Records.Select(r => r.SourceKey));
+        Assert.Equal(2000, result.AllRecords.Count);
+        Assert.Equal(Enumerable.Range(1, 2000).Select(i => $"{i}"), result.AllRecords.Select(r => r.SourceKey));
         Assert.Equal(7, result.Counts[0].Parts);
     }
 
@@ -122,49 +115,6 @@ public sealed class PostgresExtractionTests : IDisposable
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
-    private async Task<ExtractResult> ExtractAsync(string tables, int partSize = 50_000, int? failAfter = null, string? connectionString = null)
-    {
-        var section = new JsonObject
-        {
-            ["name"] = "pg",
-            ["kind"] = "postgres",
-            ["connectionString"] = connectionString ?? PostgresServer.ConnectionString,
-            ["tables"] = JsonNode.Parse(tables),
-        };
-        var job = $$"""{ "migrationId": "pg-test", "snapshot": "{{_folder}}", "extract": { "partSize": {{partSize}} }, "sources": [ {{section.ToJsonString()}} ] }""";
-        var config = JobConfigLoader.Parse(job, Path.Combine(_folder, "job.json"));
-        IRecordSource source = new PostgresSourceFactory().Create(config.Sources[0], config.Extract, null);
-        if (failAfter is { } limit)
-        {
-            source = new InterruptedSource(source, limit);
-        }
-
-        var described = source.DescribeSettings();
-        await using var store = await SnapshotStore.OpenForWriteAsync(_folder, config.MigrationId,
-            [new SourceEntry { Name = "pg", Kind = source.Kind, Settings = described, SettingsFingerprint = SourceSettings.Fingerprint(described) }],
-            SnapshotOpenMode.CreateOrResume, TimeProvider.System, Ct);
-        var counts = await new ExtractStage(store, config.Extract, new ExtractProgress()).RunAsync([source], cancellationToken: Ct).WaitAsync(TimeSpan.FromMinutes(2), Ct);
-        var manifest = store.ReadManifest();
-        var parts = manifest.Parts.OrderBy(p => p.Collection, StringComparer.Ordinal).ThenBy(p => p.Index).ToList();
-        return new ExtractResult(
-            counts,
-            await ReadAllAsync(store, parts.Select(p => p.Files.Records), PartCodecs.Records),
-            await ReadAllAsync(store, parts.Select(p => p.Files.Edges), PartCodecs.Edges),
-            await ReadAllAsync(store, parts.Select(p => p.Files.ExtractRejects), PartCodecs.Rejects));
-    }
-
-    private static async Task<List<T>> ReadAllAsync<T>(SnapshotStore store, IEnumerable<PartFile?> files, PartCodec<T> codec)
-    {
-        var rows = new List<T>();
-        foreach (var file in files.OfType<PartFile>())
-        {
-            await using var reader = await PartFileReader<T>.OpenAsync(codec, store.FullPath(file.Path), store.MigrationId, Ct);
-            rows.AddRange(await reader.ReadAllAsync(Ct).ToListAsync(Ct));
-        }
-
-        return rows;
-    }
-
-    private sealed record ExtractResult(IReadOnlyList<CollectionCounts> Counts, List<StagedRecord> Records, List<StagedEdge> Edges, List<RejectRecord> Rejects);
-
+    private Task<PostgresSnapshot> ExtractAsync(string tables, int partSize = 50_000, int? failAfter = null, string? connectionString = null)
+        => PostgresSnapshotRun.ExtractAsync(_folder, tables, partSize: partSize, failAfter: failAfter, connectionString: connectionString ?? PostgresServer.ConnectionString);
 }

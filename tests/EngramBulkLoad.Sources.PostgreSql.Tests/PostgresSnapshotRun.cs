@@ -19,14 +19,14 @@ internal static class PostgresSnapshotRun
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public static async Task<PostgresSnapshot> ExtractAsync(
-        string folder, string tables, ShardSpec? shard = null, bool backfill = false, int partSize = 50_000, int? failAfter = null)
+        string folder, string tables, ShardSpec? shard = null, bool backfill = false, int partSize = 50_000, int? failAfter = null, string? connectionString = null)
     {
         var section = new JsonObject
         {
             ["name"] = "pg",
             ["kind"] = "postgres",
             // UTC sessions, so watermarks of timestamptz columns read the same on any test machine.
-            ["connectionString"] = new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Timezone = "UTC" }.ConnectionString,
+            ["connectionString"] = connectionString ?? new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Timezone = "UTC" }.ConnectionString,
             ["tables"] = JsonNode.Parse(tables),
         };
         var job = $$"""{ "migrationId": "pg-test", "snapshot": "{{folder}}", "extract": { "partSize": {{partSize}} }, "sources": [ {{section.ToJsonString()}} ] }""";
@@ -46,14 +46,16 @@ internal static class PostgresSnapshotRun
         var counts = await stage.RunAsync([source], cancellationToken: Ct).WaitAsync(TimeSpan.FromMinutes(2), Ct);
         var manifest = store.ReadManifest();
         var records = new List<(PartEntry, StagedRecord)>();
+        var edges = new List<StagedEdge>();
         var rejects = new List<RejectRecord>();
         foreach (var part in manifest.Parts.OrderBy(p => p.Collection, StringComparer.Ordinal).ThenBy(p => p.Index))
         {
             records.AddRange((await ReadAsync(store, part.Files.Records, PartCodecs.Records)).Select(r => (part, r)));
+            edges.AddRange(await ReadAsync(store, part.Files.Edges, PartCodecs.Edges));
             rejects.AddRange(await ReadAsync(store, part.Files.ExtractRejects, PartCodecs.Rejects));
         }
 
-        return new PostgresSnapshot(counts, manifest, records, rejects, [.. stage.Notes]);
+        return new PostgresSnapshot(counts, manifest, records, edges, rejects, [.. stage.Notes]);
     }
 
     private static async Task<List<T>> ReadAsync<T>(SnapshotStore store, PartFile? file, PartCodec<T> codec)
@@ -70,8 +72,11 @@ internal static class PostgresSnapshotRun
 
 /// <summary>What one extract run left in its snapshot.</summary>
 internal sealed record PostgresSnapshot(
-    IReadOnlyList<CollectionCounts> Counts, SnapshotManifest Manifest, List<(PartEntry Part, StagedRecord Record)> Records, List<RejectRecord> Rejects, IReadOnlyList<string> Notes)
+    IReadOnlyList<CollectionCounts> Counts, SnapshotManifest Manifest, List<(PartEntry Part, StagedRecord Record)> Records, List<StagedEdge> Edges, List<RejectRecord> Rejects, IReadOnlyList<string> Notes)
 {
+    /// <summary>Every staged record, in part order.</summary>
+    public List<StagedRecord> AllRecords => [.. Records.Select(r => r.Record)];
+
     /// <summary>The records written in parts of one generation (0: the first extract, 1: the first backfill, ...).</summary>
     public List<StagedRecord> Generation(int generation) => Records.Where(r => r.Part.Generation == generation).Select(r => r.Record).ToList();
 
