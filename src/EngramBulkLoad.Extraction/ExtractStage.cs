@@ -92,7 +92,7 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
             {
                 // Parts end only between rows with different cursors: rows sharing a key (a query
                 // without a unique key) must land in one part, or a resume "after" that key would skip some.
-                if (part is not null && part.SourceRows >= settings.PartSize && item.Cursor != part.LastCursor)
+                if (part is not null && part.SourceRows >= settings.PartSize && !item.Position.HasSameCursor(part.LastPosition!))
                 {
                     await CommitAsync(part, source.Name, collection, index, completed: false, cancellationToken);
                     await part.DisposeAsync();

@@ -121,7 +121,7 @@ internal sealed class PostgresSource : IRecordSource
         command.CommandText = sql.ToString();
 
         await using var reader = await ExecuteAsync(command, options.Name, cancellationToken);
-        string[]? previous = null;
+        KeyPosition? previous = null;
         while (await ReadAsync(reader, options.Name, cancellationToken))
         {
             var keyText = new string[keys.Count];
@@ -130,25 +130,24 @@ internal sealed class PostgresSource : IRecordSource
                 keyText[i] = reader.GetString(shape.Columns.Count + i);
             }
 
-            var cursor = new KeysetCursor { After = keyText, Types = shape.KeyTypes }.ToJson();
-            var location = $"key {string.Join(", ", keyText)}";
+            var position = new KeyPosition(keyText, shape.KeyTypes);
             var row = ReadRow(reader, shape, out var problem);
             if (problem is not null)
             {
-                yield return mapper.Reject(cursor, location, mapper.KeyOf(row), null, RejectCodes.UnsupportedType, problem);
+                yield return mapper.Reject(position, mapper.KeyOf(row), null, RejectCodes.UnsupportedType, problem);
             }
-            else if (previous is not null && previous.AsSpan().SequenceEqual(keyText))
+            else if (previous is not null && previous.HasSameCursor(position))
             {
                 var key = mapper.KeyOf(row);
-                yield return mapper.Reject(cursor, location, key, key is null ? null : mapper.MemoryIdOf(key), RejectCodes.DuplicateKey,
+                yield return mapper.Reject(position, key, key is null ? null : mapper.MemoryIdOf(key), RejectCodes.DuplicateKey,
                     $"key {string.Join(", ", keyText)} appears on more than one row; the first is kept. Choose key columns that are unique.");
             }
             else
             {
-                yield return mapper.Map(row, cursor, location);
+                yield return mapper.Map(row, position);
             }
 
-            previous = keyText;
+            previous = position;
         }
     }
 
@@ -171,7 +170,7 @@ internal sealed class PostgresSource : IRecordSource
             }
 
             var row = ReadRow(reader, shape, out _);
-            yield return mapper.Map(row, new KeysetCursor { NullRowsDone = done }.ToJson(), $"row {done} with a NULL key");
+            yield return mapper.Map(row, new NullKeyPosition(done));
         }
     }
 
