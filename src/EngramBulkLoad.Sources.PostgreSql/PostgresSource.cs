@@ -182,8 +182,10 @@ internal sealed class PostgresSource : IRecordSource
         {
             try
             {
-                var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                values[i] = shape.IsJson[i] && value is string json ? new RawJson(json) : value;
+                values[i] = reader.IsDBNull(i) ? null
+                    : shape.IsJson[i] ? new RawJson(reader.GetString(i))
+                    : shape.IsText[i] ? reader.GetString(i)
+                    : reader.GetValue(i);
             }
             catch (Exception ex) when (ex is InvalidCastException or OverflowException or NotSupportedException or InvalidOperationException or ArgumentException)
             {
@@ -226,7 +228,8 @@ internal sealed class PostgresSource : IRecordSource
         }
 
         var keyTypes = options.Mapping.Key.Select(key => SafeTypeName(types[index[key]])).ToArray();
-        return new CollectionShape(from, columns, index, types.Select(t => t is "json" or "jsonb").ToArray(), keyTypes);
+        return new CollectionShape(
+            from, columns, index, types.Select(t => t is "json" or "jsonb").ToArray(), types.Select(IsTextType).ToArray(), keyTypes);
     }
 
     private async Task<NpgsqlConnection> OpenAsync(string? collection, CancellationToken cancellationToken)
@@ -292,5 +295,9 @@ internal sealed class PostgresSource : IRecordSource
     private static string SafeTypeName(string type)
         => type.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '(' or ')' or ',' or '[' or ']' or '.' or '"') ? type : "text";
 
-    private sealed record CollectionShape(string From, IReadOnlyList<string> Columns, Dictionary<string, int> Index, bool[] IsJson, string[] KeyTypes);
+    /// <summary>Types read as strings directly: GetValue would return the same string by a slower, type-dispatching path.</summary>
+    private static bool IsTextType(string type) => type is "text" || type.StartsWith("character varying", StringComparison.Ordinal);
+
+    private sealed record CollectionShape(
+        string From, IReadOnlyList<string> Columns, Dictionary<string, int> Index, bool[] IsJson, bool[] IsText, string[] KeyTypes);
 }
