@@ -17,7 +17,7 @@ public static class ContentHash
         {
             var length = Encoding.UTF8.GetBytes(content, buffer);
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(buffer.AsSpan(0, length), hash);
+            ThreadSha256.Hash(buffer.AsSpan(0, length), hash);
             return Convert.ToHexStringLower(hash);
         }
         finally

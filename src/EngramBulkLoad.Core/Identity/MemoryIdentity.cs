@@ -46,7 +46,7 @@ public static class MemoryIdentity
         }
 
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(buffer, hash);
+        ThreadSha256.Hash(buffer, hash);
         Span<char> hex = stackalloc char[32];
         Convert.TryToHexStringLower(hash[..16], hex, out _);
         return string.Concat(prefix, hex);

@@ -10,6 +10,8 @@ namespace EngramBulkLoad.Sources.Mapping;
 /// </summary>
 public sealed class RecordMapper
 {
+    private const string Separator = "\n\n";
+
     private readonly string _sourceKind;
     private readonly string _source;
     private readonly string _collection;
@@ -18,7 +20,7 @@ public sealed class RecordMapper
     private readonly HashSet<string> _excluded;
     private readonly HashSet<string>? _included;
     private readonly Func<string, bool> _includeInMetadata;
-    private readonly StringBuilder _content = new();
+    private readonly string?[] _texts;
 
     /// <summary>Creates a mapper for one collection.</summary>
     public RecordMapper(string sourceKind, string source, string collection, MappingOptions options)
@@ -32,6 +34,7 @@ public sealed class RecordMapper
         _excluded = new HashSet<string>(options.MetadataExclude, StringComparer.Ordinal);
         _included = options.MetadataInclude.Contains("*") ? null : new HashSet<string>(options.MetadataInclude, StringComparer.Ordinal);
         _includeInMetadata = IncludeInMetadata;
+        _texts = new string?[options.Text.Count];
     }
 
     /// <summary>The source key of a row, or null when a key field is missing or NULL.</summary>
@@ -125,23 +128,41 @@ public sealed class RecordMapper
             return TryRender(template, row, out content, out problem);
         }
 
-        // One builder per mapper (a mapper maps one collection's rows in turn): the content is the only string made.
-        _content.Clear();
+        // The non-blank texts joined by a blank line, made as one string of the exact length; the scratch
+        // array is the mapper's own (a mapper maps one collection's rows in turn).
+        var texts = _texts;
+        var count = 0;
+        var length = 0;
         foreach (var name in _options.Text)
         {
             var text = Text(row, name, ref problem);
             if (!string.IsNullOrWhiteSpace(text))
             {
-                if (_content.Length > 0)
-                {
-                    _content.Append("\n\n");
-                }
-
-                _content.Append(text);
+                length += (count == 0 ? 0 : Separator.Length) + text.Length;
+                texts[count++] = text;
             }
         }
 
-        content = _content.ToString();
+        content = count switch
+        {
+            0 => string.Empty,
+            1 => texts[0],
+            _ => string.Create(length, (texts, count), static (span, state) =>
+            {
+                for (var i = 0; i < state.count; i++)
+                {
+                    if (i > 0)
+                    {
+                        Separator.CopyTo(span);
+                        span = span[Separator.Length..];
+                    }
+
+                    state.texts[i]!.CopyTo(span);
+                    span = span[state.texts[i]!.Length..];
+                }
+            }),
+        };
+        Array.Clear(texts, 0, count);
         return problem is null;
     }
 
