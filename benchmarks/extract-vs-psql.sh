@@ -28,8 +28,7 @@ SNAPSHOT="${EBL_BENCH_SNAPSHOT:-$WORK/snapshot}"
 PORT="${EBL_BENCH_PORT:-55433}"
 REPEAT="${REPEAT:-3}"
 EXTRACT_ARGS="${EXTRACT_ARGS:-}"
-# The query the PostgreSQL source sends for this table (a table's json/jsonb columns travel as ::text).
-QUERY='SELECT src."id", src."title", src."body", src."attrs"::text AS "attrs", src."created_at", src."id"::text AS __ebl_key_0 FROM "public"."docs" AS src WHERE src."id" IS NOT NULL ORDER BY src."id"'
+QUERY='SELECT src.*, src."id"::text AS __ebl_key_0 FROM "public"."docs" AS src WHERE src."id" IS NOT NULL ORDER BY src."id"'
 mkdir -p "$WORK"
 
 log() { echo "[bench] $*" >&2; }
