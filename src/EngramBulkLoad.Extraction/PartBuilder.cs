@@ -18,7 +18,8 @@ internal sealed class PartBuilder(SnapshotStore store, string source, string col
 
     public long SourceRows { get; private set; }
 
-    public string? LastCursor { get; private set; }
+    /// <summary>The position of the last item added; its cursor, formatted once when the part completes, resumes after the part.</summary>
+    public SourcePosition? LastPosition { get; private set; }
 
     public async ValueTask<long> AddAsync(SourceItem item, CancellationToken cancellationToken)
     {
@@ -47,7 +48,7 @@ internal sealed class PartBuilder(SnapshotStore store, string source, string col
             StandaloneEdges++;
         }
 
-        LastCursor = item.Cursor;
+        LastPosition = item.Position;
         return contentBytes;
     }
 
@@ -68,7 +69,7 @@ internal sealed class PartBuilder(SnapshotStore store, string source, string col
             Collection = collection,
             Index = index,
             State = PartState.Extracted,
-            Cursor = LastCursor,
+            Cursor = LastPosition?.Cursor,
             Files = files,
             Counts = new PartCounts
             {

@@ -113,7 +113,7 @@ internal sealed class FileSource : IRecordSource
                 continue;
             }
 
-            var cursor = row.Position.ToString(CultureInfo.InvariantCulture);
+            var position = SourcePosition.Of(row.Position.ToString(CultureInfo.InvariantCulture), row.Location);
             if (row.Fields is null)
             {
                 // An unparseable line cannot be tested against "where"; it stays a reject, so it is never lost silently.
@@ -122,7 +122,7 @@ internal sealed class FileSource : IRecordSource
                     continue;
                 }
 
-                yield return _mapper.Reject(cursor, row.Location, null, null, RejectCodes.Malformed, $"{row.Location} {row.Problem}");
+                yield return _mapper.Reject(position, null, null, RejectCodes.Malformed, $"{row.Location} {row.Problem}");
                 continue;
             }
 
@@ -131,10 +131,10 @@ internal sealed class FileSource : IRecordSource
                 continue;
             }
 
-            var item = _mapper.Map(row.Fields, cursor, row.Location);
+            var item = _mapper.Map(row.Fields, position);
             if (item.Record is { } record && !seen.Add(record.MemoryId))
             {
-                yield return _mapper.Reject(cursor, row.Location, record.SourceKey, record.MemoryId, RejectCodes.DuplicateKey,
+                yield return _mapper.Reject(position, record.SourceKey, record.MemoryId, RejectCodes.DuplicateKey,
                     $"key {record.SourceKey} appeared before in this file; the first record with this key is kept. Make keys unique, or choose other key fields.");
                 continue;
             }
@@ -155,10 +155,10 @@ internal sealed class FileSource : IRecordSource
                 continue;
             }
 
-            var cursor = row.Position.ToString(CultureInfo.InvariantCulture);
+            var position = SourcePosition.Of(row.Position.ToString(CultureInfo.InvariantCulture), row.Location);
             if (row.Fields is not { } fields)
             {
-                yield return EdgeReject(cursor, row.Location, RejectCodes.Malformed, $"{row.Location} {row.Problem}");
+                yield return EdgeReject(position, RejectCodes.Malformed, $"{row.Location} {row.Problem}");
                 continue;
             }
 
@@ -166,7 +166,7 @@ internal sealed class FileSource : IRecordSource
             var to = SourceKey.Format(fields.Get(edges.To));
             if (from is null || to is null)
             {
-                yield return EdgeReject(cursor, row.Location, RejectCodes.MissingKey,
+                yield return EdgeReject(position, RejectCodes.MissingKey,
                     $"{row.Location}: the edge needs both '{edges.From}' and '{edges.To}'; '{(from is null ? edges.From : edges.To)}' is missing or null.");
                 continue;
             }
@@ -178,7 +178,7 @@ internal sealed class FileSource : IRecordSource
                 if (!FieldValues.TryText(weightValue, out var weightText, out _)
                     || !double.TryParse(weightText, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) || !double.IsFinite(parsed))
                 {
-                    yield return EdgeReject(cursor, row.Location, RejectCodes.Malformed, $"{row.Location}: weight '{weightValue}' is not a number.");
+                    yield return EdgeReject(position, RejectCodes.Malformed, $"{row.Location}: weight '{weightValue}' is not a number.");
                     continue;
                 }
 
@@ -188,7 +188,7 @@ internal sealed class FileSource : IRecordSource
             relation = string.IsNullOrWhiteSpace(relation) ? edges.DefaultRelation : relation;
             var fromId = MemoryIdentity.ForRecord(Kind, Name, fromCollection, from);
             var toId = MemoryIdentity.ForRecord(Kind, Name, toCollection, to);
-            yield return SourceItem.ForEdge(cursor, new StagedEdge(
+            yield return SourceItem.ForEdge(position, new StagedEdge(
                 MemoryIdentity.ForEdge(fromId, toId, relation), Name, fromId, toId, relation, weight,
                 $"{fromCollection} key {from}", $"{toCollection} key {to}"));
         }
@@ -197,8 +197,8 @@ internal sealed class FileSource : IRecordSource
     private bool InShard(FieldRow fields, long position)
         => _shard.IsWhole || (_mapper.KeyOf(fields) is { } key ? _shard.Includes(key) : _shard.IncludesPosition(position));
 
-    private SourceItem EdgeReject(string cursor, string location, string code, string message)
-        => SourceItem.ForReject(cursor, new RejectRecord(PipelineStage.Extract, Name, EdgesCollection, location, null, null, code, message));
+    private SourceItem EdgeReject(SourcePosition position, string code, string message)
+        => SourceItem.ForReject(position, new RejectRecord(PipelineStage.Extract, Name, EdgesCollection, position.Location, null, null, code, message));
 
     private IAsyncEnumerable<FileRow> ReadRowsAsync(string path, FileFormat format, CancellationToken cancellationToken)
         => format == FileFormat.Csv ? CsvRows.ReadAsync(path, _options.Delimiter, cancellationToken) : JsonLinesRows.ReadAsync(path, cancellationToken);

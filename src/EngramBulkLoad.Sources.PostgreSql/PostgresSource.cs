@@ -147,7 +147,7 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
         command.CommandText = sql.ToString();
 
         await using var reader = await ExecuteAsync(command, options.Name, cancellationToken);
-        string[]? previous = null;
+        KeyPosition? previous = null;
         while (await ReadAsync(reader, options.Name, cancellationToken))
         {
             var keyText = new string[keys.Count];
@@ -156,25 +156,24 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
                 keyText[i] = reader.GetString(shape.Columns.Count + i);
             }
 
-            var cursor = new KeysetCursor { After = keyText, Types = shape.KeyTypes, Backfill = resume?.Backfill }.ToJson();
-            var location = $"key {string.Join(", ", keyText)}";
+            var position = new KeyPosition(keyText, shape.KeyTypes, resume?.Backfill);
             var row = ReadRow(reader, shape, out var problem);
             if (problem is not null)
             {
-                yield return mapper.Reject(cursor, location, mapper.KeyOf(row), null, RejectCodes.UnsupportedType, problem);
+                yield return mapper.Reject(position, mapper.KeyOf(row), null, RejectCodes.UnsupportedType, problem);
             }
-            else if (previous is not null && previous.AsSpan().SequenceEqual(keyText))
+            else if (previous is not null && previous.HasSameCursor(position))
             {
                 var key = mapper.KeyOf(row);
-                yield return mapper.Reject(cursor, location, key, key is null ? null : mapper.MemoryIdOf(key), RejectCodes.DuplicateKey,
+                yield return mapper.Reject(position, key, key is null ? null : mapper.MemoryIdOf(key), RejectCodes.DuplicateKey,
                     $"key {string.Join(", ", keyText)} appears on more than one row; the first is kept. Choose key columns that are unique.");
             }
             else
             {
-                yield return mapper.Map(row, cursor, location);
+                yield return mapper.Map(row, position);
             }
 
-            previous = keyText;
+            previous = position;
         }
     }
 
@@ -197,7 +196,7 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
             }
 
             var row = ReadRow(reader, shape, out _);
-            yield return mapper.Map(row, new KeysetCursor { NullRowsDone = done, Backfill = backfill }.ToJson(), $"row {done} with a NULL key");
+            yield return mapper.Map(row, new NullKeyPosition(done, backfill));
         }
     }
 
@@ -209,8 +208,10 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
         {
             try
             {
-                var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                values[i] = shape.IsJson[i] && value is string json ? new RawJson(json) : value;
+                values[i] = reader.IsDBNull(i) ? null
+                    : shape.IsJson[i] ? new RawJson(reader.GetString(i))
+                    : shape.IsText[i] ? reader.GetString(i)
+                    : reader.GetValue(i);
             }
             catch (Exception ex) when (ex is InvalidCastException or OverflowException or NotSupportedException or InvalidOperationException or ArgumentException)
             {
@@ -255,7 +256,8 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
 
         var keyTypes = options.Mapping.Key.Select(key => SafeTypeName(types[index[key]])).ToArray();
         var watermarkType = options.Watermark is { } watermark ? SafeTypeName(types[index[watermark]]) : null;
-        return new CollectionShape(from, columns, index, types.Select(t => t is "json" or "jsonb").ToArray(), keyTypes, watermarkType);
+        return new CollectionShape(
+            from, columns, index, types.Select(t => t is "json" or "jsonb").ToArray(), types.Select(IsTextType).ToArray(), keyTypes, watermarkType);
     }
 
     private async Task<CollectionShape> ShapeAsync(NpgsqlConnection connection, PostgresCollectionOptions options, CancellationToken cancellationToken)
@@ -346,5 +348,9 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
     private static string SafeTypeName(string type)
         => type.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '(' or ')' or ',' or '[' or ']' or '.' or '"') ? type : "text";
 
-    private sealed record CollectionShape(string From, IReadOnlyList<string> Columns, Dictionary<string, int> Index, bool[] IsJson, string[] KeyTypes, string? WatermarkType);
+    /// <summary>Types read as strings directly: GetValue would return the same string by a slower, type-dispatching path.</summary>
+    private static bool IsTextType(string type) => type is "text" || type.StartsWith("character varying", StringComparison.Ordinal);
+
+    private sealed record CollectionShape(
+        string From, IReadOnlyList<string> Columns, Dictionary<string, int> Index, bool[] IsJson, bool[] IsText, string[] KeyTypes, string? WatermarkType);
 }

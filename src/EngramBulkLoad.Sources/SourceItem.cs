@@ -8,17 +8,17 @@ namespace EngramBulkLoad.Sources;
 /// </summary>
 public sealed class SourceItem
 {
-    private SourceItem(string cursor, StagedRecord? record, RejectRecord? reject, IReadOnlyList<StagedEdge> edges, bool standaloneEdge)
+    private SourceItem(SourcePosition position, StagedRecord? record, RejectRecord? reject, IReadOnlyList<StagedEdge> edges, bool standaloneEdge)
     {
-        Cursor = cursor;
+        Position = position;
         Record = record;
         Reject = reject;
         Edges = edges;
         IsStandaloneEdge = standaloneEdge;
     }
 
-    /// <summary>Where to resume to read the items after this one.</summary>
-    public string Cursor { get; }
+    /// <summary>Where the item is, and the cursor to resume after it.</summary>
+    public SourcePosition Position { get; }
 
     /// <summary>The staged record, when the row mapped cleanly.</summary>
     public StagedRecord? Record { get; }
@@ -33,14 +33,14 @@ public sealed class SourceItem
     public bool IsStandaloneEdge { get; }
 
     /// <summary>A record and the edges it implies.</summary>
-    public static SourceItem ForRecord(string cursor, StagedRecord record, IReadOnlyList<StagedEdge> edges)
-        => new(cursor, record, null, edges, standaloneEdge: false);
+    public static SourceItem ForRecord(SourcePosition position, StagedRecord record, IReadOnlyList<StagedEdge> edges)
+        => new(position, record, null, edges, standaloneEdge: false);
 
     /// <summary>A row that became a reject.</summary>
-    public static SourceItem ForReject(string cursor, RejectRecord reject)
-        => new(cursor, null, reject, [], standaloneEdge: false);
+    public static SourceItem ForReject(SourcePosition position, RejectRecord reject)
+        => new(position, null, reject, [], standaloneEdge: false);
 
     /// <summary>A row that is an edge of its own.</summary>
-    public static SourceItem ForEdge(string cursor, StagedEdge edge)
-        => new(cursor, null, null, [edge], standaloneEdge: true);
+    public static SourceItem ForEdge(SourcePosition position, StagedEdge edge)
+        => new(position, null, null, [edge], standaloneEdge: true);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -10,22 +11,18 @@ public static class ContentHash
     public static string Of(string content)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var byteCount = Encoding.UTF8.GetByteCount(content);
-        var rented = byteCount <= 4096 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(byteCount);
+        // Encoded once into a pooled buffer sized for the worst case: counting the bytes first would read the text twice.
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(content.Length));
         try
         {
-            Span<byte> bytes = rented is null ? stackalloc byte[byteCount] : rented.AsSpan(0, byteCount);
-            Encoding.UTF8.GetBytes(content, bytes);
-            Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(bytes, hash);
+            var length = Encoding.UTF8.GetBytes(content, buffer);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            ThreadSha256.Hash(buffer.AsSpan(0, length), hash);
             return Convert.ToHexStringLower(hash);
         }
         finally
         {
-            if (rented is not null)
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-            }
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

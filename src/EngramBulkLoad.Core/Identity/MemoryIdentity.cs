@@ -20,13 +20,14 @@ public static class MemoryIdentity
     /// identity fields, separated by a byte that cannot occur in them).
     /// </summary>
     public static string ForRecord(string sourceKind, string sourceName, string collection, string sourceKey)
-        => MemoryPrefix + Hash128(sourceKind, sourceName, collection, sourceKey);
+        => Id(MemoryPrefix, sourceKind, sourceName, collection, sourceKey);
 
     /// <summary>The id of an edge: the same (from, to, relation) always gives the same id.</summary>
     public static string ForEdge(string fromMemoryId, string toMemoryId, string relation)
-        => EdgePrefix + Hash128(fromMemoryId, toMemoryId, relation);
+        => Id(EdgePrefix, fromMemoryId, toMemoryId, relation);
 
-    private static string Hash128(params ReadOnlySpan<string> parts)
+    /// <summary>The prefix and 32 hex digits of 128 bits of SHA-256 over the parts, as one string.</summary>
+    private static string Id(string prefix, params ReadOnlySpan<string> parts)
     {
         var length = 0;
         foreach (var part in parts)
@@ -44,8 +45,10 @@ public static class MemoryIdentity
             buffer[offset++] = 0x1F;
         }
 
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(buffer, hash);
-        return Convert.ToHexStringLower(hash[..16]);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        ThreadSha256.Hash(buffer, hash);
+        Span<char> hex = stackalloc char[32];
+        Convert.TryToHexStringLower(hash[..16], hex, out _);
+        return string.Concat(prefix, hex);
     }
 }

@@ -9,6 +9,10 @@ internal static class ColumnIO
     public static Task WriteStringsAsync(ParquetRowGroupWriter writer, DataField field, string?[] values, int count)
         => writer.WriteAsync(field, new ArraySegment<string>(values!, 0, count), null);
 
+    /// <summary>A required (non-nullable) string column from character slices, without a string per value.</summary>
+    public static Task WriteTextAsync(ParquetRowGroupWriter writer, DataField field, ReadOnlyMemory<char>[] values, int count, CancellationToken cancellationToken)
+        => writer.WriteAsync<ReadOnlyMemory<char>>(field, values.AsMemory(0, count), null, null, cancellationToken);
+
     public static Task WriteBytesAsync(ParquetRowGroupWriter writer, DataField field, byte[][] values, int count)
         => writer.WriteAsync(field, new ArraySegment<byte[]>(values, 0, count), null);
 

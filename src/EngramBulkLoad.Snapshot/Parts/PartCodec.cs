@@ -28,7 +28,7 @@ public abstract class PartCodec<T>
 }
 
 /// <summary>Column buffers for one row group of <typeparamref name="T"/>.</summary>
-internal abstract class RowGroupBuffer<T>
+internal abstract class RowGroupBuffer<T> : IDisposable
 {
     public int Count { get; protected set; }
 
@@ -38,4 +38,9 @@ internal abstract class RowGroupBuffer<T>
 
     /// <summary>Empties the buffer for the next row group; string references are dropped so they can be collected.</summary>
     public abstract void Clear();
+
+    /// <summary>Gives back pooled memory, when the buffer holds any.</summary>
+    public virtual void Dispose()
+    {
+    }
 }

@@ -87,6 +87,7 @@ public sealed class PartFileWriter<T> : IAsyncDisposable
             await FlushRowGroupAsync(cancellationToken);
         }
 
+        _buffer.Dispose();
         await _writer.DisposeAsync();
         await _stream.FlushAsync(cancellationToken);
         _stream.Flush(flushToDisk: true);
@@ -106,6 +107,7 @@ public sealed class PartFileWriter<T> : IAsyncDisposable
         }
 
         _disposed = true;
+        _buffer.Dispose();
         if (!_completed)
         {
             try

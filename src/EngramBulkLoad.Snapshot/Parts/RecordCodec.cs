@@ -57,48 +57,50 @@ internal sealed class RecordCodec : PartCodec<StagedRecord>
 
     private sealed class Buffer(int capacity) : RowGroupBuffer<StagedRecord>
     {
-        private readonly string[] _memoryId = new string[capacity];
-        private readonly string[] _source = new string[capacity];
-        private readonly string[] _sourceKind = new string[capacity];
-        private readonly string[] _collection = new string[capacity];
-        private readonly string[] _sourceKey = new string[capacity];
-        private readonly string[] _content = new string[capacity];
-        private readonly string[] _contentHash = new string[capacity];
+        private readonly TextArena _text = new();
+        private readonly ReadOnlyMemory<char>[] _memoryId = new ReadOnlyMemory<char>[capacity];
+        private readonly ReadOnlyMemory<char>[] _source = new ReadOnlyMemory<char>[capacity];
+        private readonly ReadOnlyMemory<char>[] _sourceKind = new ReadOnlyMemory<char>[capacity];
+        private readonly ReadOnlyMemory<char>[] _collection = new ReadOnlyMemory<char>[capacity];
+        private readonly ReadOnlyMemory<char>[] _sourceKey = new ReadOnlyMemory<char>[capacity];
+        private readonly ReadOnlyMemory<char>[] _content = new ReadOnlyMemory<char>[capacity];
+        private readonly ReadOnlyMemory<char>[] _contentHash = new ReadOnlyMemory<char>[capacity];
         private readonly DateTime?[] _timestamp = new DateTime?[capacity];
-        private readonly string[] _kind = new string[capacity];
+        private readonly ReadOnlyMemory<char>[] _kind = new ReadOnlyMemory<char>[capacity];
         private readonly long?[] _ttl = new long?[capacity];
-        private readonly string[] _metadata = new string[capacity];
+        private readonly ReadOnlyMemory<char>[] _metadata = new ReadOnlyMemory<char>[capacity];
 
         public override void Add(StagedRecord row)
         {
             var i = Count++;
-            _memoryId[i] = row.MemoryId;
-            _source[i] = row.Source;
-            _sourceKind[i] = row.SourceKind;
-            _collection[i] = row.Collection;
-            _sourceKey[i] = row.SourceKey;
-            _content[i] = row.Content;
-            _contentHash[i] = row.ContentHash;
+            // Per-row text is copied into the arena; source, kind and collection are shared by every row of a part.
+            _memoryId[i] = _text.Copy(row.MemoryId);
+            _source[i] = row.Source.AsMemory();
+            _sourceKind[i] = row.SourceKind.AsMemory();
+            _collection[i] = row.Collection.AsMemory();
+            _sourceKey[i] = _text.Copy(row.SourceKey);
+            _content[i] = _text.Copy(row.Content);
+            _contentHash[i] = _text.Copy(row.ContentHash);
             _timestamp[i] = row.Timestamp?.UtcDateTime;
-            _kind[i] = row.Kind.Name();
+            _kind[i] = row.Kind.Name().AsMemory();
             _ttl[i] = row.TtlSeconds;
-            _metadata[i] = row.MetadataJson;
+            _metadata[i] = _text.Copy(row.MetadataJson);
         }
 
         public override async Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken)
         {
             var n = Count;
-            await ColumnIO.WriteStringsAsync(writer, MemoryId, _memoryId, n);
-            await ColumnIO.WriteStringsAsync(writer, Source, _source, n);
-            await ColumnIO.WriteStringsAsync(writer, SourceKind, _sourceKind, n);
-            await ColumnIO.WriteStringsAsync(writer, Collection, _collection, n);
-            await ColumnIO.WriteStringsAsync(writer, SourceKey, _sourceKey, n);
-            await ColumnIO.WriteStringsAsync(writer, Content, _content, n);
-            await ColumnIO.WriteStringsAsync(writer, ContentHash, _contentHash, n);
+            await ColumnIO.WriteTextAsync(writer, MemoryId, _memoryId, n, cancellationToken);
+            await ColumnIO.WriteTextAsync(writer, Source, _source, n, cancellationToken);
+            await ColumnIO.WriteTextAsync(writer, SourceKind, _sourceKind, n, cancellationToken);
+            await ColumnIO.WriteTextAsync(writer, Collection, _collection, n, cancellationToken);
+            await ColumnIO.WriteTextAsync(writer, SourceKey, _sourceKey, n, cancellationToken);
+            await ColumnIO.WriteTextAsync(writer, Content, _content, n, cancellationToken);
+            await ColumnIO.WriteTextAsync(writer, ContentHash, _contentHash, n, cancellationToken);
             await writer.WriteAsync<DateTime>(Timestamp, _timestamp.AsMemory(0, n), null, null, cancellationToken);
-            await ColumnIO.WriteStringsAsync(writer, Kind_, _kind, n);
+            await ColumnIO.WriteTextAsync(writer, Kind_, _kind, n, cancellationToken);
             await writer.WriteAsync<long>(TtlSeconds, _ttl.AsMemory(0, n), null, null, cancellationToken);
-            await ColumnIO.WriteStringsAsync(writer, MetadataJson, _metadata, n);
+            await ColumnIO.WriteTextAsync(writer, MetadataJson, _metadata, n, cancellationToken);
         }
 
         public override void Clear()
@@ -112,7 +114,10 @@ internal sealed class RecordCodec : PartCodec<StagedRecord>
             Array.Clear(_contentHash, 0, Count);
             Array.Clear(_kind, 0, Count);
             Array.Clear(_metadata, 0, Count);
+            _text.Clear();
             Count = 0;
         }
+
+        public override void Dispose() => _text.Dispose();
     }
 }

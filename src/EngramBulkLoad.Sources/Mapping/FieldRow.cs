@@ -46,5 +46,5 @@ public sealed class FieldRow
 }
 
 /// <summary>Text known to be JSON (a json/jsonb column); metadata embeds it as JSON, not as a string.</summary>
-/// <param name="Json">The JSON text.</param>
+/// <param name="Json">The JSON text. It must be valid JSON, as the server guarantees for json and jsonb: metadata copies it without parsing it again.</param>
 public sealed record RawJson(string Json);

@@ -17,26 +17,35 @@ internal static class MetadataJson
     /// <summary>Binary values up to this size are kept whole (base64); larger ones are summarised.</summary>
     public const int MaxInlineBytes = 1024;
 
+    // One buffer and writer per thread, reset for each row: a row's metadata is a short-lived string,
+    // and allocating a writer and a growing buffer for each of millions of rows kept the GC busy.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     public static string Write(FieldRow row, Func<string, bool> include)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        for (var i = 0; i < row.Names.Count; i++)
         {
-            writer.WriteStartObject();
-            for (var i = 0; i < row.Names.Count; i++)
+            var name = row.Names[i];
+            if (!include(name))
             {
-                var name = row.Names[i];
-                if (!include(name))
-                {
-                    continue;
-                }
-
-                writer.WritePropertyName(name);
-                WriteValue(writer, row.Values[i], depth: 0);
+                continue;
             }
 
-            writer.WriteEndObject();
+            writer.WritePropertyName(name);
+            WriteValue(writer, row.Values[i], depth: 0);
         }
+
+        writer.WriteEndObject();
+        writer.Flush();
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
@@ -71,10 +80,10 @@ internal static class MetadataJson
                 writer.WriteStringValue(((IFormattable)value).ToString(null, CultureInfo.InvariantCulture));
                 break;
             case DateTime dt:
-                writer.WriteStringValue(dt.ToString("O", CultureInfo.InvariantCulture));
+                WriteRoundTrip(writer, dt);
                 break;
             case DateTimeOffset dto:
-                writer.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture));
+                WriteRoundTrip(writer, dto);
                 break;
             case DateOnly date:
                 writer.WriteStringValue(date.ToString("O", CultureInfo.InvariantCulture));
@@ -125,16 +134,19 @@ internal static class MetadataJson
         }
     }
 
-    private static void WriteRawJson(Utf8JsonWriter writer, string json)
+    /// <summary>The "O" (round-trip) text of a date-time, formatted on the stack: the same text as ToString("O").</summary>
+    private static void WriteRoundTrip<T>(Utf8JsonWriter writer, T value)
+        where T : ISpanFormattable
     {
-        try
+        Span<char> text = stackalloc char[64];
+        if (!value.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture))
         {
-            writer.WriteRawValue(json, skipInputValidation: false);
+            throw new InvalidOperationException($"a {typeof(T).Name} did not fit its round-trip format in 64 characters");
         }
-        catch (JsonException)
-        {
-            // A json column that holds invalid JSON cannot happen in PostgreSQL; from elsewhere, keep it as text.
-            writer.WriteStringValue(json);
-        }
+
+        writer.WriteStringValue(text[..written]);
     }
+
+    // The text is JSON the server has already validated (RawJson's contract); parsing it again cost more than the copy.
+    private static void WriteRawJson(Utf8JsonWriter writer, string json) => writer.WriteRawValue(json, skipInputValidation: true);
 }

@@ -1,5 +1,6 @@
 using EngramBulkLoad.Identity;
 using EngramBulkLoad.Records;
+using EngramBulkLoad.Sources;
 using EngramBulkLoad.Sources.Mapping;
 
 namespace EngramBulkLoad.Tests.Mapping;
@@ -23,7 +24,7 @@ public sealed class RecordMapperTests
     [Fact]
     public void Map_CleanRow_StagesRecordWithMetadataAndEdge()
     {
-        var item = Mapper().Map(Row(7, "Title", "Body", new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Utc), "pw", 3, new byte[] { 1, 2 }), "c", "key 7");
+        var item = Mapper().Map(Row(7, "Title", "Body", new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Utc), "pw", 3, new byte[] { 1, 2 }), SourcePosition.Of("c", "key 7"));
 
         var record = Assert.IsType<StagedRecord>(item.Record);
         Assert.Equal(MemoryIdentity.ForRecord("postgres", "crm", "customers", "7"), record.MemoryId);
@@ -39,12 +40,12 @@ public sealed class RecordMapperTests
 
     [Fact]
     public void Map_NullForeignKey_NoEdge()
-        => Assert.Empty(Mapper().Map(Row(7, "Title", "Body", null, null, null, null), "c", "key 7").Edges);
+        => Assert.Empty(Mapper().Map(Row(7, "Title", "Body", null, null, null, null), SourcePosition.Of("c", "key 7")).Edges);
 
     [Fact]
     public void Map_NullKey_RejectsWithMissingKey()
     {
-        var reject = Mapper().Map(Row(null, "Title", "Body", null, null, null, null), "c", "row 1").Reject;
+        var reject = Mapper().Map(Row(null, "Title", "Body", null, null, null, null), SourcePosition.Of("c", "row 1")).Reject;
 
         Assert.NotNull(reject);
         Assert.Equal(RejectCodes.MissingKey, reject.Code);
@@ -56,7 +57,7 @@ public sealed class RecordMapperTests
     [InlineData("", "   ")]
     public void Map_EmptyText_RejectsWithEmptyText(string? title, string? body)
     {
-        var reject = Mapper().Map(Row(1, title, body, null, null, null, null), "c", "key 1").Reject;
+        var reject = Mapper().Map(Row(1, title, body, null, null, null, null), SourcePosition.Of("c", "key 1")).Reject;
 
         Assert.Equal(RejectCodes.EmptyText, reject?.Code);
         Assert.Equal("1", reject?.SourceKey);
@@ -66,7 +67,7 @@ public sealed class RecordMapperTests
     [Fact]
     public void Map_TextOverLimit_RejectsWithSizes()
     {
-        var reject = Mapper(maxBytes: 10).Map(Row(1, "a title that is long", null, null, null, null, null), "c", "key 1").Reject;
+        var reject = Mapper(maxBytes: 10).Map(Row(1, "a title that is long", null, null, null, null, null), SourcePosition.Of("c", "key 1")).Reject;
 
         Assert.Equal(RejectCodes.TextTooLarge, reject?.Code);
         Assert.Contains("20 bytes; the limit is 10", reject?.Message, StringComparison.Ordinal);
@@ -75,7 +76,7 @@ public sealed class RecordMapperTests
     [Fact]
     public void Map_BinaryTextField_RejectsWithUnsupportedType()
     {
-        var reject = Mapper().Map(Row(1, new byte[] { 0xFF }, "Body", null, null, null, null), "c", "key 1").Reject;
+        var reject = Mapper().Map(Row(1, new byte[] { 0xFF }, "Body", null, null, null, null), SourcePosition.Of("c", "key 1")).Reject;
 
         Assert.Equal(RejectCodes.UnsupportedType, reject?.Code);
         Assert.Contains("'title'", reject?.Message, StringComparison.Ordinal);
@@ -84,7 +85,7 @@ public sealed class RecordMapperTests
     [Fact]
     public void Map_UnparseableTimestamp_RejectsWithMalformed()
     {
-        var reject = Mapper().Map(Row(1, "T", "B", "yesterday-ish", null, null, null), "c", "key 1").Reject;
+        var reject = Mapper().Map(Row(1, "T", "B", "yesterday-ish", null, null, null), SourcePosition.Of("c", "key 1")).Reject;
 
         Assert.Equal(RejectCodes.Malformed, reject?.Code);
         Assert.Contains("yesterday-ish", reject?.Message, StringComparison.Ordinal);
@@ -93,7 +94,7 @@ public sealed class RecordMapperTests
     [Fact]
     public void Map_LargeBinaryMetadata_SummarisedNotCopied()
     {
-        var record = Mapper().Map(Row(1, "T", "B", null, null, null, new byte[5000]), "c", "key 1").Record;
+        var record = Mapper().Map(Row(1, "T", "B", null, null, null, new byte[5000]), SourcePosition.Of("c", "key 1")).Record;
 
         Assert.Contains("binary: 5000 bytes, sha256", record?.MetadataJson, StringComparison.Ordinal);
     }
