@@ -8,7 +8,7 @@ namespace EngramBulkLoad.Cli.Commands;
 
 /// <summary>
 /// <c>demo</c>: the main job on the embedded default. The sample corpus that ships with the tool is
-/// extracted and embedded with the offline embedder (or the embedding service given), then loaded into
+/// extracted and embedded with the offline embedder (or the model folder or embedding service given), then loaded into
 /// the Engram named by --engram or ENGRAM_URL when one answers; otherwise the run stops after the vectors
 /// and says how to load them. Needs no config.
 /// </summary>
@@ -27,9 +27,9 @@ internal static class DemoCommand
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("demo", "Run the whole job on the bundled sample corpus: extract, embed (offline), load into Engram when one answers, and report.")
+        var command = new Command("demo", "Run the whole job on the bundled sample corpus: extract, embed (offline, or with --model DIR), load into Engram when one answers, and report.")
         {
-            Snapshot, CommonOptions.Overwrite, CommonOptions.ProgressInterval, Engram, EngramCommandSupport.Space, EmbedOptions.Service,
+            Snapshot, CommonOptions.Overwrite, CommonOptions.ProgressInterval, Engram, EngramCommandSupport.Space, EmbedOptions.Service, EmbedOptions.Model, EmbedOptions.ExecutionProvider,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
