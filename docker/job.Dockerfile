@@ -1,14 +1,22 @@
 # The engram-bulkload job as a container: the same arguments as on the command line.
 #   docker build -f docker/job.Dockerfile -t engram-bulkload .
 #   docker run --rm -v "$PWD/snapshots:/work/snapshots" engram-bulkload demo
+#   docker run --rm -v "$PWD/snapshots:/work/snapshots" -v "$PWD/job.json:/work/job.json:ro" \
+#     -e PGPASSWORD -e ENGRAM_URL engram-bulkload run -c job.json --embedding-service http://embedder:50061
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/EngramBulkLoad.Cli -c Release -o /app
+RUN dotnet publish src/EngramBulkLoad.Cli -c Release -r linux-x64 --self-contained false -o /app \
+ && rm -f /app/libonnxruntime_providers_cuda.so /app/libonnxruntime_providers_tensorrt.so
+# (The CUDA provider is 280 MB the job never uses: with --model it runs ONNX on CPU, Auto falling back
+# to CPU when the provider is absent. GPU embedding belongs to docker/embedding-service.Dockerfile.)
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0
-WORKDIR /work
+# ASP.NET Core runtime, not the plain one: `--model DIR` hosts the embedding service inside the job.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
 COPY --from=build /app /app
 # Snapshots are written under /work; mount a volume there to keep them between runs.
+RUN mkdir -p /work && chown "$APP_UID" /work
+WORKDIR /work
+USER $APP_UID
 ENTRYPOINT ["dotnet", "/app/engram-bulkload.dll"]
 CMD ["demo"]

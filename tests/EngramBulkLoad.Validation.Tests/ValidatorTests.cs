@@ -165,6 +165,22 @@ public sealed class ValidatorTests
         Assert.Contains("all 10 vectors are identical", embeddings.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RunAsync_VectorsOnlySnapshot_EdgesReportedAsPendingNotAsLost()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var records = ValidationSnapshot.Records("crm", "public.customers", 0, 12, seed: 9);
+        var edges = records.Skip(1).Select(record => ValidationSnapshot.Edge(record, records[0].MemoryId)).ToList();
+        await snapshot.AddPartAsync("public.customers", 0, records, Token, edges: edges);
+
+        var report = await ValidateAsync(snapshot, null, new ValidationOptions { SampleSize = 1000, ExpectLoaded = false });
+
+        var relationships = Check(report, "relationships preserved");
+        Assert.Equal(CheckStatus.Passed, relationships.Status);
+        Assert.Equal(11, relationships.Figures["edgesPending"]);
+        Assert.Contains("11 not loaded yet", relationships.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(DeduplicationStrategy.Skip)]
     [InlineData(DeduplicationStrategy.Replace)]
