@@ -8,6 +8,8 @@ using EngramBulkLoad.Embedding.TestModels;
 //   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- [--texts N] [--callers N]
 //       [--per-call N] [--hidden N] [--layers N] [--rounds N] [--provider auto|cpu|cuda]
 //   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --micro   (BenchmarkDotNet: vector encodings)
+//   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --write-model DIR [--hidden N] [--layers N]
+//       (writes the harness's model folder to DIR and exits: the end-to-end ONNX benchmark runs the job with --model DIR)
 if (args.Contains("--micro"))
 {
     var (packed, repeated) = VectorEncodingBenchmarks.WireSizes();
@@ -26,10 +28,17 @@ var settings = new HarnessSettings(
     Rounds: Argument("--rounds", 7),
     Provider: Enum.Parse<ExecutionProviderPreference>(ArgumentText("--provider", "auto"), ignoreCase: true));
 
+var vocabulary = Corpus.Vocabulary(8000);
+if (ArgumentText("--write-model", string.Empty) is { Length: > 0 } target)
+{
+    var written = ModelFolderWriter.Write(Path.GetFullPath(target), TokenizerFamily.WordPieceMpnet, settings.Hidden, settings.Layers, settings.MaxLength, extraWords: vocabulary);
+    Console.WriteLine($"Model folder {written.Path}: WordPiece vocabulary {written.Encoder.Spec.VocabularySize}, hidden {settings.Hidden}, {settings.Layers} dense layers, max length {settings.MaxLength}.");
+    return 0;
+}
+
 var folder = Path.Combine(Path.GetTempPath(), "engram-embedding-bench", Guid.NewGuid().ToString("N"));
 try
 {
-    var vocabulary = Corpus.Vocabulary(8000);
     var model = ModelFolderWriter.Write(folder, TokenizerFamily.WordPieceMpnet, settings.Hidden, settings.Layers, settings.MaxLength, extraWords: vocabulary);
     var texts = Corpus.Texts(settings.Texts, vocabulary, seed: 42);
     Console.WriteLine($"Model: WordPiece vocabulary {model.Encoder.Spec.VocabularySize}, hidden {settings.Hidden}, {settings.Layers} dense layers, max length {settings.MaxLength}; " +
