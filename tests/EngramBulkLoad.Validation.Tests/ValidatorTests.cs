@@ -121,6 +121,28 @@ public sealed class ValidatorTests
         Assert.Equal(CheckStatus.Warning, Check(shared, "Engram count").Status);
     }
 
+    [Fact]
+    public async Task RunAsync_ShardSnapshotWithSiblingMemoriesInTheSpace_CountsAreLowerBoundsAndPass()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = await AddCorpusAsync(snapshot);
+        await LoadAsync(snapshot, engram);
+        await snapshot.Store.UpdateAsync(manifest => manifest.Shard = "0/2", Token);
+        // A sibling shard's memory and association in the same space.
+        server.Store.Seed(new StoredMemory("ebl_00000000000000000000000000000001", Space, "sibling", Random(99), 0.8f, string.Empty, 0, 0, DateTimeOffset.UtcNow, Engram.Protocol.MemoryType.Semantic, false, new Dictionary<string, string>(), [], 1));
+        await engram.AssociateAsync(new Engram.Protocol.AssociateRequest { MemorySpaceId = Space, SourceMemory = "ebl_00000000000000000000000000000001", TargetMemory = records[0].MemoryId, Strength = 0.5f }, Token);
+
+        var report = await ValidateAsync(snapshot, engram, AllRecords);
+
+        Assert.True(report.Passed, Describe(report));
+        Assert.Equal("0/2", report.Shard);
+        Assert.Contains("sibling shards", Check(report, "Engram count").Message, StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Passed, Check(report, "Engram associations").Status);
+        Assert.Equal(CheckStatus.Passed, Check(report, "relationships preserved").Status);
+    }
+
     [Theory]
     [InlineData("nan")]
     [InlineData("not-unit")]
