@@ -62,9 +62,7 @@ public sealed class SiblingShardTests : IDisposable
     [Fact]
     public async Task Status_SiblingOfAnotherMigration_Refused()
     {
-        await WriteSiblingAsync(1, migrationId: "mig-other", manifest => Complete(manifest, PartState.Loaded));
-
-        var error = await Assert.ThrowsAsync<SnapshotException>(() => SiblingStatus.ReadAsync(Sibling(1), Own(), TimeProvider.System, Token));
+        var error = await Assert.ThrowsAsync<SnapshotException>(() => StatusAsync(manifest => Complete(manifest, PartState.Loaded), migrationId: "mig-other"));
 
         Assert.Contains("'mig-other'", error.Message, StringComparison.Ordinal);
         Assert.Contains($"'{Migration}'", error.Message, StringComparison.Ordinal);
@@ -73,13 +71,11 @@ public sealed class SiblingShardTests : IDisposable
     [Fact]
     public async Task Status_FolderHoldsAnotherShard_Refused()
     {
-        await WriteSiblingAsync(1, Migration, manifest =>
+        var error = await Assert.ThrowsAsync<SnapshotException>(() => StatusAsync(manifest =>
         {
             Complete(manifest, PartState.Loaded);
             manifest.Shard = "0/2";
-        });
-
-        var error = await Assert.ThrowsAsync<SnapshotException>(() => SiblingStatus.ReadAsync(Sibling(1), Own(), TimeProvider.System, Token));
+        }));
 
         Assert.Contains("shard 0/2", error.Message, StringComparison.Ordinal);
     }
@@ -87,13 +83,11 @@ public sealed class SiblingShardTests : IDisposable
     [Fact]
     public async Task Status_ExtractionUnfinished_NotReady()
     {
-        await WriteSiblingAsync(1, Migration, manifest =>
+        var status = await StatusAsync(manifest =>
         {
             Complete(manifest, PartState.Loaded);
             manifest.Collections[0].Completed = false;
         });
-
-        var status = await SiblingStatus.ReadAsync(Sibling(1), Own(), TimeProvider.System, Token);
 
         Assert.Null(status.Snapshot);
         Assert.Contains("extracting: 0 of 1 collections", status.Missing, StringComparison.Ordinal);
@@ -102,21 +96,19 @@ public sealed class SiblingShardTests : IDisposable
     [Fact]
     public async Task Status_CollectionThisShardHasNotStartedThere_NotReady()
     {
-        await WriteSiblingAsync(1, Migration, manifest => Complete(manifest, PartState.Loaded));
         var own = Own();
         own.Collections.Add(new CollectionProgress { Source = "docs", Collection = "docs.edges", Completed = true });
 
-        var status = await SiblingStatus.ReadAsync(Sibling(1), own, TimeProvider.System, Token);
+        var status = await StatusAsync(manifest => Complete(manifest, PartState.Loaded), own);
 
+        Assert.Null(status.Snapshot);
         Assert.Contains("extracting: 1 of 2 collections", status.Missing, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Status_PartsNotLoaded_NotReady()
     {
-        await WriteSiblingAsync(1, Migration, manifest => Complete(manifest, PartState.Embedded));
-
-        var status = await SiblingStatus.ReadAsync(Sibling(1), Own(), TimeProvider.System, Token);
+        var status = await StatusAsync(manifest => Complete(manifest, PartState.Embedded));
 
         Assert.Null(status.Snapshot);
         Assert.Contains("0 of 1 parts loaded", status.Missing, StringComparison.Ordinal);
@@ -125,9 +117,7 @@ public sealed class SiblingShardTests : IDisposable
     [Fact]
     public async Task Status_ExtractedAndLoaded_ReadyWithItsSnapshot()
     {
-        await WriteSiblingAsync(1, Migration, manifest => Complete(manifest, PartState.Loaded));
-
-        var status = await SiblingStatus.ReadAsync(Sibling(1), Own(), TimeProvider.System, Token);
+        var status = await StatusAsync(manifest => Complete(manifest, PartState.Loaded));
 
         Assert.Null(status.Missing);
         await using var snapshot = status.Snapshot;
@@ -153,7 +143,7 @@ public sealed class SiblingShardTests : IDisposable
     [Fact]
     public async Task Wait_SiblingsReady_ReturnsTheirSnapshots()
     {
-        await WriteSiblingAsync(1, Migration, manifest => Complete(manifest, PartState.Loaded));
+        await WriteSiblingAsync(Migration, manifest => Complete(manifest, PartState.Loaded));
         var shards = SiblingShards.Find(Path.Combine(_root, "shard-0-of-2"), Own())!;
         var reports = new List<string?>();
         var wait = new SiblingWait(shards, TimeProvider.System, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(20), reports.Add);
@@ -196,15 +186,22 @@ public sealed class SiblingShardTests : IDisposable
         manifest.Parts.Add(new PartEntry { Source = "docs", Collection = "docs", Index = 0, State = state });
     }
 
-    private async Task WriteSiblingAsync(int index, string migrationId, Action<SnapshotManifest> change)
+    /// <summary>Writes shard 1/2's manifest (changed by <paramref name="change"/>) and judges it from shard 0/2.</summary>
+    private async Task<SiblingStatus> StatusAsync(Action<SnapshotManifest> change, SnapshotManifest? own = null, string migrationId = Migration)
     {
-        var folder = Path.Combine(_root, SnapshotLayout.ShardFolderName(index, 2));
+        await WriteSiblingAsync(migrationId, change);
+        return await SiblingStatus.ReadAsync(Sibling(1), own ?? Own(), TimeProvider.System, Token);
+    }
+
+    /// <summary>Writes the manifest of shard 1/2 as extract would, changed by <paramref name="change"/>.</summary>
+    private async Task WriteSiblingAsync(string migrationId, Action<SnapshotManifest> change)
+    {
         await using var store = await SnapshotStore.OpenForWriteAsync(
-            folder, migrationId, [new SourceEntry { Name = "docs", Kind = "jsonl", SettingsFingerprint = "f" }], SnapshotOpenMode.CreateOrResume, TimeProvider.System, Token);
+            Sibling(1).Folder, migrationId, [new SourceEntry { Name = "docs", Kind = "jsonl", SettingsFingerprint = "f" }], SnapshotOpenMode.CreateOrResume, TimeProvider.System, Token);
         await store.UpdateAsync(
             manifest =>
             {
-                manifest.Shard = $"{index}/2";
+                manifest.Shard = "1/2";
                 change(manifest);
             },
             Token);

@@ -109,7 +109,7 @@ public sealed class ValidatorTests
         await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
         await AddCorpusAsync(snapshot);
         await LoadAsync(snapshot, engram);
-        server.Store.Seed(new StoredMemory("ebl_00000000000000000000000000000001", Space, "planted", Random(99), 0.8f, string.Empty, 0, 0, DateTimeOffset.UtcNow, Engram.Protocol.MemoryType.Semantic, false, new Dictionary<string, string>(), [], 1));
+        Plant(server, "planted");
 
         var strict = await ValidateAsync(snapshot, engram, AllRecords);
         var shared = await ValidateAsync(snapshot, engram, new ValidationOptions { SharedSpace = true });
@@ -131,8 +131,8 @@ public sealed class ValidatorTests
         await LoadAsync(snapshot, engram);
         await snapshot.Store.UpdateAsync(manifest => manifest.Shard = "0/2", Token);
         // A sibling shard's memory and association in the same space.
-        server.Store.Seed(new StoredMemory("ebl_00000000000000000000000000000001", Space, "sibling", Random(99), 0.8f, string.Empty, 0, 0, DateTimeOffset.UtcNow, Engram.Protocol.MemoryType.Semantic, false, new Dictionary<string, string>(), [], 1));
-        await engram.AssociateAsync(new Engram.Protocol.AssociateRequest { MemorySpaceId = Space, SourceMemory = "ebl_00000000000000000000000000000001", TargetMemory = records[0].MemoryId, Strength = 0.5f }, Token);
+        var sibling = Plant(server, "sibling");
+        await engram.AssociateAsync(new Engram.Protocol.AssociateRequest { MemorySpaceId = Space, SourceMemory = sibling, TargetMemory = records[0].MemoryId, Strength = 0.5f }, Token);
 
         var report = await ValidateAsync(snapshot, engram, AllRecords);
 
@@ -310,6 +310,14 @@ public sealed class ValidatorTests
 
     private static Task<ValidationReport> ValidateAsync(ValidationSnapshot snapshot, EngramClient? engram, ValidationOptions options)
         => Validator.RunAsync(snapshot.Store, engram, options, TimeProvider.System, Token).WaitAsync(TestTimeout, Token);
+
+    /// <summary>Puts a memory that is not the snapshot's into the space, as another writer would; returns its id.</summary>
+    private static string Plant(EngramTestServer server, string content)
+    {
+        const string Id = "ebl_00000000000000000000000000000001";
+        server.Store.Seed(new StoredMemory(Id, Space, content, Random(99), 0.8f, string.Empty, 0, 0, DateTimeOffset.UtcNow, Engram.Protocol.MemoryType.Semantic, false, new Dictionary<string, string>(), [], 1));
+        return Id;
+    }
 
     private static ValidationCheck Check(ValidationReport report, string name) => report.Checks.Single(check => check.Name == name);
 
