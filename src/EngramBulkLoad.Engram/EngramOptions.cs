@@ -134,6 +134,17 @@ public sealed class EngramOptions
     public TimeSpan MaxPressureWait { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// In a sharded run, how long a shard's associations wait for every sibling shard to have loaded its
+    /// memories (an edge may end in another shard) before the load stops with an error that names the
+    /// shards it waited for; its own memories stay loaded and a later <c>load</c> creates the associations.
+    /// Default 1 hour.
+    /// </summary>
+    public TimeSpan ShardWaitTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often a waiting shard reads its siblings' manifests. Default 5 s.</summary>
+    public TimeSpan ShardPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Message used for cache entries: <c>episode</c> (default; Engram keeps an Episode's time) or
     /// <c>memory</c> (a Memory typed EPISODIC, which carries metadata and tags but whose time Engram does not keep).
     /// </summary>
@@ -245,6 +256,8 @@ public sealed class EngramOptions
         Positive($"{path}.connectTimeout", ConnectTimeout);
         Positive($"{path}.pressurePollInterval", PressurePollInterval);
         Positive($"{path}.maxPressureWait", MaxPressureWait);
+        Positive($"{path}.shardWaitTimeout", ShardWaitTimeout);
+        Positive($"{path}.shardPollInterval", ShardPollInterval);
         if (TlsTrustedCertificatePath is not null && !File.Exists(TlsTrustedCertificatePath))
         {
             throw ErrorFactory.Config($"{path}.tlsTrustedCertificatePath", $"the file '{TlsTrustedCertificatePath}' does not exist.", "Give the PEM file of the CA or of Engram's self-signed certificate.");

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using EngramBulkLoad.Engram;
+using EngramBulkLoad.Loading.Shards;
 using EngramBulkLoad.Records;
 using EngramBulkLoad.Snapshot;
 using EngramBulkLoad.Snapshot.Manifest;
@@ -11,9 +12,16 @@ namespace EngramBulkLoad.Loading;
 /// The association phase: once every part is loaded, each part's edges become Associate calls (a
 /// bounded number in flight). An edge whose end is not a loaded memory (never staged, rejected at any
 /// stage) becomes a reject naming both ends. A part's association counts and its rejects file are saved
-/// in one manifest update; a part with counts set is done and skipped by later runs.
+/// in one manifest update; a part with counts set is done and skipped by later runs. A shard's edges may
+/// end in a sibling shard's records, so a shard first waits until every sibling's memories are loaded
+/// and counts them as loaded too (<see cref="SiblingWait"/>); each edge is still created once, by the
+/// shard whose part holds it.
 /// </summary>
-internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client)
+/// <param name="snapshot">The snapshot, opened for writing.</param>
+/// <param name="client">The Engram client; its options bound the wait for sibling shards.</param>
+/// <param name="time">The clock of the wait.</param>
+/// <param name="waiting">Told what the wait for sibling shards waits for, and null when it is over.</param>
+internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client, TimeProvider time, Action<string?> waiting)
 {
     private long _created;
     private long _rejected;
@@ -47,12 +55,42 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
         return false;
     }
 
+    /// <summary>The memories this snapshot loaded and, for a shard, those every sibling shard loaded (after waiting for them).</summary>
     private async Task<LoadedIdSet> LoadedIdsAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
     {
         var ids = new LoadedIdSet();
+        if (SiblingShards.Find(snapshot.Folder, manifest) is { } shards)
+        {
+            var wait = new SiblingWait(shards, time, client.Options.ShardWaitTimeout, client.Options.ShardPollInterval, waiting);
+            var siblings = await wait.WaitAsync(manifest, cancellationToken);
+            try
+            {
+                // Memory ids are deterministic and each record is in one shard only, so a sibling's ids are
+                // exactly the memories it wrote, and the sets of two shards never overlap.
+                foreach (var sibling in siblings)
+                {
+                    await AddLoadedAsync(sibling, sibling.ReadManifest(), ids, cancellationToken);
+                }
+            }
+            finally
+            {
+                foreach (var sibling in siblings)
+                {
+                    await sibling.DisposeAsync();
+                }
+            }
+        }
+
+        await AddLoadedAsync(snapshot, manifest, ids, cancellationToken);
+        return ids;
+    }
+
+    /// <summary>Adds the ids of a snapshot's vectors less its memory rejects at load, part by part in manifest order (a later generation decides).</summary>
+    private static async Task AddLoadedAsync(SnapshotStore source, SnapshotManifest manifest, LoadedIdSet ids, CancellationToken cancellationToken)
+    {
         foreach (var part in manifest.Parts.Where(part => part.Files.Vectors is not null))
         {
-            await using (var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, snapshot.FullPath(part.Files.Vectors!.Path), snapshot.MigrationId, cancellationToken))
+            await using (var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, source.FullPath(part.Files.Vectors!.Path), source.MigrationId, cancellationToken))
             {
                 await foreach (var vector in reader.ReadAllAsync(cancellationToken))
                 {
@@ -60,7 +98,7 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
                 }
             }
 
-            foreach (var reject in await RejectFiles.ReadAsync(snapshot, part, cancellationToken))
+            foreach (var reject in await RejectFiles.ReadAsync(source, part, cancellationToken))
             {
                 if (!RejectFiles.IsEdgeReject(reject) && reject.MemoryId is { } id)
                 {
@@ -68,8 +106,6 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
                 }
             }
         }
-
-        return ids;
     }
 
     private async Task LoadPartAsync(PartEntry part, LoadedIdSet loaded, AssociationMapper mapper, CancellationToken cancellationToken)

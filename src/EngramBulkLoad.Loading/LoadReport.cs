@@ -76,4 +76,8 @@ public sealed record SourceLoadTotals(string Source, long Embedded, long Loaded,
 /// <param name="RecordsRejected">Records rejected so far in this run.</param>
 /// <param name="PartsLoaded">Parts completed so far in this run.</param>
 /// <param name="PartsTotal">Parts this run has taken up so far (in a pipelined run, more arrive as earlier stages finish them).</param>
-public readonly record struct LoadProgress(long RecordsLoaded, long RecordsRejected, int PartsLoaded, int PartsTotal);
+public readonly record struct LoadProgress(long RecordsLoaded, long RecordsRejected, int PartsLoaded, int PartsTotal)
+{
+    /// <summary>What the load waits for now (a shard's associations wait for its sibling shards); null when it is not waiting.</summary>
+    public string? Waiting { get; init; }
+}

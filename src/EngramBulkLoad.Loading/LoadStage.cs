@@ -69,7 +69,7 @@ public static class LoadStage
         var run = new MemoryRun(snapshot, client, new MemoryMapper(client.Options, snapshot.MigrationId, time.GetUtcNow()), progress);
         await run.LoadAsync(PartsToLoad(manifest, incoming, cancellationToken), cancellationToken);
 
-        var associations = new AssociationRun(snapshot, client);
+        var associations = new AssociationRun(snapshot, client, time, run.Report);
         var pending = await associations.LoadAsync(cancellationToken);
 
         var final = snapshot.ReadManifest();
@@ -376,7 +376,8 @@ public static class LoadStage
             Report();
         }
 
-        private void Report()
+        /// <summary>Reports the figures so far, with what the load waits for (sibling shards), if anything.</summary>
+        public void Report(string? waiting = null)
         {
             if (progress is null)
             {
@@ -389,7 +390,7 @@ public static class LoadStage
                 done = _completed.Count;
             }
 
-            progress.Report(new LoadProgress(RecordsLoaded, RecordsRejected, done, Volatile.Read(ref _partsSeen)));
+            progress.Report(new LoadProgress(RecordsLoaded, RecordsRejected, done, Volatile.Read(ref _partsSeen)) { Waiting = waiting });
         }
     }
 }

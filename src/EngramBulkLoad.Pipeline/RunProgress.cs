@@ -12,8 +12,7 @@ namespace EngramBulkLoad.Pipeline;
 /// </summary>
 public sealed class RunProgress(SnapshotStore store)
 {
-    // Boxed so that a reader on another thread never sees half of an update.
-    private volatile object? _load;
+    private readonly LatestLoadProgress _load = new();
 
     /// <summary>The extract stage's counters.</summary>
     public ExtractProgress Extract { get; } = new();
@@ -22,13 +21,13 @@ public sealed class RunProgress(SnapshotStore store)
     public EmbedProgress Embed { get; } = new();
 
     /// <summary>The load stage's latest counters.</summary>
-    public LoadProgress Load => _load is LoadProgress load ? load : default;
+    public LoadProgress Load => _load.Value;
 
     /// <summary>True when this run loads into Engram (false: it stops after the vectors).</summary>
     public bool Loading { get; internal set; }
 
     /// <summary>Receives the load stage's reports.</summary>
-    public IProgress<LoadProgress> LoadReporter => new Reporter(this);
+    public IProgress<LoadProgress> LoadReporter => _load;
 
     /// <summary>Per source, what the manifest says each stage has completed so far.</summary>
     public IReadOnlyList<SourceProgress> Sources()
@@ -51,11 +50,6 @@ public sealed class RunProgress(SnapshotStore store)
                 parts.Count(part => part.State == PartState.Loaded),
                 extracting.Count > 0 && extracting.All(c => c.Completed));
         })];
-    }
-
-    private sealed class Reporter(RunProgress owner) : IProgress<LoadProgress>
-    {
-        public void Report(LoadProgress value) => owner._load = value;
     }
 }
 

@@ -15,6 +15,13 @@ public static class SnapshotLayout
     /// <summary>The folders a snapshot owns; overwrite deletes only these and the manifest.</summary>
     public static readonly IReadOnlyList<string> OwnedFolders = ["records", "edges", "rejects", "vectors"];
 
+    /// <summary>
+    /// The folder name of shard <paramref name="index"/> of <paramref name="count"/>'s snapshot, under the
+    /// configured snapshot folder. Siblings find each other by this name, so every shard uses it.
+    /// </summary>
+    public static string ShardFolderName(int index, int count)
+        => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"shard-{index}-of-{count}");
+
     /// <summary>The relative path of a part file.</summary>
     public static string PartPath(PartKind kind, string source, string collection, int index, PipelineStage? rejectStage = null)
     {

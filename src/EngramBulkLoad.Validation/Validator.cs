@@ -52,8 +52,8 @@ public static class Validator
         else
         {
             var introspect = await engram.IntrospectAsync(cancellationToken);
-            checks.Add(EngramChecks.CountCheck(introspect, duplicates, scan, options));
-            checks.Add(EngramChecks.AssociationsCheck(introspect, manifest, options));
+            checks.Add(EngramChecks.CountCheck(introspect, duplicates, scan, options, manifest.Shard));
+            checks.Add(EngramChecks.AssociationsCheck(introspect, manifest, options, manifest.Shard));
             if (options.SampleSize == 0)
             {
                 checks.Add(ValidationCheck.Skip(EngramChecks.Recall, "Skipped: --sample 0."));

@@ -1,5 +1,3 @@
-using EngramBulkLoad.Identity;
-using EngramBulkLoad.Sources.PostgreSql.Tests;
 using static EngramBulkLoad.Pipeline.Tests.TestSupport;
 
 namespace EngramBulkLoad.Pipeline.Tests;
@@ -20,44 +18,38 @@ public sealed class PostgresRunTests : IDisposable
     [Fact]
     public async Task Run_PostgresIntoEngram_ExactCountsWithForeignKeyAssociations()
     {
-        var schema = await PostgresServer.CreateSchemaAsync("""
-            CREATE TABLE authors (id int PRIMARY KEY, name text, bio text);
-            CREATE TABLE posts (id bigint PRIMARY KEY, author_id int REFERENCES authors(id), title text, body text, meta jsonb);
-            INSERT INTO authors SELECT g, 'author ' || g, 'writes about topic ' || (g % 7) FROM generate_series(1, 300) g;
-            INSERT INTO posts SELECT g, 1 + (g % 300), 'post ' || g, CASE WHEN g % 250 = 0 THEN '' ELSE 'body of post ' || g || ' on subject ' || (g % 11) END, jsonb_build_object('n', g)
-              FROM generate_series(1, 2500) g;
-            """, Ct);
-        Directory.CreateDirectory(_folder);
-        var config = Path.Combine(_folder, "job.json");
-        await File.WriteAllTextAsync(config, $$"""
-            {
-              "migrationId": "pg-run",
-              "snapshot": "snapshot",
-              "extract": { "partSize": 700 },
-              "sources": [
-                { "name": "blog", "kind": "postgres", "connectionString": "{{PostgresServer.ConnectionString}}",
-                  "tables": [
-                    { "table": "{{schema}}.authors", "key": "id", "text": ["name", "bio"] },
-                    { "table": "{{schema}}.posts", "key": "id", "template": "{title}: {body}",
-                      "foreignKeys": [ { "columns": ["author_id"], "references": "{{schema}}.authors", "relation": "written_by" } ] }
-                  ] }
-              ]
-            }
-            """, Ct);
+        var blog = await BlogDatabase.CreateAsync(_folder, Ct);
         await using var server = await StartServerAsync();
 
-        var (exit, output, error) = await CliAsync("run", "-c", config, "--engram", server.Address, "--memory-space", Space);
+        var (exit, output, error) = await CliAsync("run", "-c", blog.ConfigPath, "--engram", server.Address, "--memory-space", Space);
 
         Assert.True(exit == 0, error + output);
-        HashSet<string> expected =
-        [
-            .. Enumerable.Range(1, 300).Select(i => MemoryIdentity.ForRecord("postgres", "blog", $"{schema}.authors", $"{i}")),
-            .. Enumerable.Range(1, 2500).Select(i => MemoryIdentity.ForRecord("postgres", "blog", $"{schema}.posts", $"{i}")),
-        ];
-        Assert.Equal(expected, Held(server));
+        Assert.Equal(blog.ExpectedIds(), Held(server));
         Assert.Equal(2500, server.Store.Associations.Count);
         var manifest = await RunTests.ReadManifestAsync(Path.Combine(_folder, "snapshot"));
         Assert.Equal(2800, manifest.Parts.Sum(p => p.Counts.SourceRows));
         Assert.Equal(2800, manifest.Parts.Sum(p => p.Counts.Loaded ?? 0));
+    }
+
+    [Fact]
+    public async Task RunNoLoadOneAfterAnother_ThenLoadThreeShardsAtOnce_EveryForeignKeyOneAssociation()
+    {
+        var blog = await BlogDatabase.CreateAsync(_folder, Ct);
+        await using var server = await StartServerAsync();
+        for (var index = 0; index < 3; index++)
+        {
+            var staged = await CliAsync("run", "-c", blog.ConfigPath, "--shard", $"{index}/3", "--no-load");
+            Assert.True(staged.Exit == 0, staged.Error + staged.Output);
+        }
+
+        var loads = await ShardedLoad.AtOnceAsync(Enumerable.Range(0, 3).Select(index =>
+            new[] { "load", "-c", blog.ConfigPath, "--shard", $"{index}/3", "--engram", server.Address, "--memory-space", Space }));
+
+        Assert.All(loads, load => Assert.True(load.Exit == 0, load.Error + load.Output));
+        ShardedLoad.AssertExactlyOnce(server, blog.ExpectedIds(), blog.ExpectedAssociations());
+        Assert.Empty(await ShardedLoad.EdgeRejectsAsync(Path.Combine(_folder, "snapshot"), 3));
+        var manifests = await ShardedLoad.ManifestsAsync(Path.Combine(_folder, "snapshot"), 3);
+        Assert.All(manifests, manifest => Assert.True(manifest.Parts.Sum(p => p.Counts.Loaded ?? 0) > 0, "a shard loaded nothing"));
+        Assert.Equal(BlogDatabase.Posts, manifests.Sum(manifest => manifest.Parts.Sum(p => p.Counts.Associations ?? 0)));
     }
 }

@@ -109,7 +109,7 @@ public sealed class ValidatorTests
         await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
         await AddCorpusAsync(snapshot);
         await LoadAsync(snapshot, engram);
-        server.Store.Seed(new StoredMemory("ebl_00000000000000000000000000000001", Space, "planted", Random(99), 0.8f, string.Empty, 0, 0, DateTimeOffset.UtcNow, Engram.Protocol.MemoryType.Semantic, false, new Dictionary<string, string>(), [], 1));
+        Plant(server, "planted");
 
         var strict = await ValidateAsync(snapshot, engram, AllRecords);
         var shared = await ValidateAsync(snapshot, engram, new ValidationOptions { SharedSpace = true });
@@ -119,6 +119,28 @@ public sealed class ValidatorTests
         Assert.Contains("1 more", Check(strict, "Engram count").Message, StringComparison.Ordinal);
         Assert.True(shared.Passed, Describe(shared));
         Assert.Equal(CheckStatus.Warning, Check(shared, "Engram count").Status);
+    }
+
+    [Fact]
+    public async Task RunAsync_ShardSnapshotWithSiblingMemoriesInTheSpace_CountsAreLowerBoundsAndPass()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = await AddCorpusAsync(snapshot);
+        await LoadAsync(snapshot, engram);
+        await snapshot.Store.UpdateAsync(manifest => manifest.Shard = "0/2", Token);
+        // A sibling shard's memory and association in the same space.
+        var sibling = Plant(server, "sibling");
+        await engram.AssociateAsync(new Engram.Protocol.AssociateRequest { MemorySpaceId = Space, SourceMemory = sibling, TargetMemory = records[0].MemoryId, Strength = 0.5f }, Token);
+
+        var report = await ValidateAsync(snapshot, engram, AllRecords);
+
+        Assert.True(report.Passed, Describe(report));
+        Assert.Equal("0/2", report.Shard);
+        Assert.Contains("sibling shards", Check(report, "Engram count").Message, StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Passed, Check(report, "Engram associations").Status);
+        Assert.Equal(CheckStatus.Passed, Check(report, "relationships preserved").Status);
     }
 
     [Theory]
@@ -304,6 +326,14 @@ public sealed class ValidatorTests
 
     private static Task<ValidationReport> ValidateAsync(ValidationSnapshot snapshot, EngramClient? engram, ValidationOptions options)
         => Validator.RunAsync(snapshot.Store, engram, options, TimeProvider.System, Token).WaitAsync(TestTimeout, Token);
+
+    /// <summary>Puts a memory that is not the snapshot's into the space, as another writer would; returns its id.</summary>
+    private static string Plant(EngramTestServer server, string content)
+    {
+        const string Id = "ebl_00000000000000000000000000000001";
+        server.Store.Seed(new StoredMemory(Id, Space, content, Random(99), 0.8f, string.Empty, 0, 0, DateTimeOffset.UtcNow, Engram.Protocol.MemoryType.Semantic, false, new Dictionary<string, string>(), [], 1));
+        return Id;
+    }
 
     private static ValidationCheck Check(ValidationReport report, string name) => report.Checks.Single(check => check.Name == name);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
+using EngramBulkLoad.Snapshot;
 
 namespace EngramBulkLoad.Cli.Commands;
 
@@ -85,7 +86,7 @@ internal static class CommonOptions
         if (shard is { Count: > 1 })
         {
             // One snapshot per shard: shards run at the same time and each holds its folder's lock.
-            snapshotFolder = Path.Combine(snapshotFolder, $"shard-{shard.Index}-of-{shard.Count}");
+            snapshotFolder = Path.Combine(snapshotFolder, SnapshotLayout.ShardFolderName(shard.Index, shard.Count));
         }
 
         var extract = partSize is { } size ? config.Extract with { PartSize = size } : config.Extract;

@@ -12,7 +12,7 @@ internal static class EmbedCommand
     {
         var command = new Command("embed", "Embed the snapshot's staged records (vectors keyed by content hash and model). Run it again to resume; unchanged text is not embedded twice.")
         {
-            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.ProgressInterval,
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Shard, CommonOptions.ProgressInterval,
             EmbedOptions.Service, EmbedOptions.Model, EmbedOptions.ExecutionProvider, EmbedOptions.ReuseVectors, EmbedOptions.ChangeModel,
         };
         command.SetAction(async (parse, cancellationToken) =>

@@ -19,11 +19,17 @@ internal static class EngramCommandSupport
         Description = "The memory space (overrides engram.memorySpaceId).",
     };
 
+    public static readonly Option<TimeSpan?> ShardWait = new("--shard-wait")
+    {
+        Description = "With --shard: how long the shard's associations wait for every sibling shard's memories to be loaded, e.g. 02:00:00 (overrides engram.shardWaitTimeout; default 01:00:00).",
+    };
+
     public static EngramOptions Options(JobConfig config, ParseResult parse)
     {
         var options = config.Engram is { } section ? EngramOptions.FromJson(section.Element, section.Path) : new EngramOptions();
         options.Address = parse.GetValue(Address) ?? options.Address;
         options.MemorySpaceId = parse.GetValue(Space) ?? options.MemorySpaceId;
+        options.ShardWaitTimeout = parse.GetValue(ShardWait) ?? options.ShardWaitTimeout;
         return options.Validate(config.Engram?.Path ?? "engram");
     }
 

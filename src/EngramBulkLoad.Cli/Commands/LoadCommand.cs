@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EngramBulkLoad.Cli.Terminal;
 using EngramBulkLoad.Loading;
 
 namespace EngramBulkLoad.Cli.Commands;
@@ -11,7 +12,8 @@ internal static class LoadCommand
     {
         var command = new Command("load", "Load an embedded snapshot into Engram (memories in batches, then associations). Run it again to resume an interrupted load.")
         {
-            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, EngramCommandSupport.Address, EngramCommandSupport.Space,
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Shard, CommonOptions.ProgressInterval,
+            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.ShardWait,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -19,7 +21,13 @@ internal static class LoadCommand
             var options = EngramCommandSupport.Options(config, parse);
             await using var store = await EngramCommandSupport.OpenAsync(config, context.Time, cancellationToken);
             context.Error.WriteLine($"[load] migration '{config.MigrationId}' from {store.Folder} into {options.Address}, space '{options.MemorySpaceId}'");
-            var report = await LoadStage.RunAsync(store, options, context.Time, null, cancellationToken);
+            var progress = new LatestLoadProgress();
+            LoadReport report;
+            await using (new PeriodicLines((elapsed, done) => LoadLine.Of(progress.Value, elapsed, done), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
+            {
+                report = await LoadStage.RunAsync(store, options, context.Time, progress, cancellationToken);
+            }
+
             Write(context.Output, report);
             return 0;
         });

@@ -37,7 +37,7 @@ internal static class RunCommand
         {
             CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Overwrite, CommonOptions.PartSize, CommonOptions.ProgressInterval,
             CommonOptions.Shard, CommonOptions.Backfill, CommonOptions.Sources,
-            EngramCommandSupport.Address, EngramCommandSupport.Space, NoLoad, DryRun, Sample,
+            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.ShardWait, NoLoad, DryRun, Sample,
             EmbedOptions.Service, EmbedOptions.Model, EmbedOptions.ExecutionProvider, EmbedOptions.ReuseVectors, EmbedOptions.ChangeModel, EmbedOptions.MetricsPort,
         };
         command.SetAction(async (parse, cancellationToken) =>

@@ -51,7 +51,7 @@ internal static class ValidateCommand
     {
         var command = new Command("validate", "Check a loaded snapshot: counts reconcile per source and stage, ids, relationships, embeddings, metadata, confidence, Engram's count and recall of a sample. Writes report.json, report.md and report.html.")
         {
-            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, EngramCommandSupport.Address, EngramCommandSupport.Space,
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Shard, EngramCommandSupport.Address, EngramCommandSupport.Space,
             NoEngram, Sample, TopK, Report, SharedSpace, Strategy,
         };
         command.SetAction(async (parse, cancellationToken) =>

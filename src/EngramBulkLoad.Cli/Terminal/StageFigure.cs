@@ -25,7 +25,7 @@ internal sealed record StageFigure(string Stage, long Done, long Rejected, doubl
         if (progress.Loading)
         {
             figures.Add(new("load", load.RecordsLoaded + load.RecordsRejected, load.RecordsRejected, (load.RecordsLoaded + load.RecordsRejected) / seconds, null,
-                string.Create(CultureInfo.InvariantCulture, $"parts {load.PartsLoaded}/{load.PartsTotal}")));
+                string.Create(CultureInfo.InvariantCulture, $"parts {load.PartsLoaded}/{load.PartsTotal}{(load.Waiting is { } waiting ? $"; {waiting}" : string.Empty)}")));
         }
 
         return figures;

@@ -120,7 +120,7 @@ internal static class CountChecks
                     continue;
                 }
 
-                problems.Add($"{name}: its {counts.Edges} edges have not become associations yet. Run load (associations follow once every part is loaded).");
+                problems.Add($"{name}: its {counts.Edges} edges have not become associations yet. Run load (associations follow once every part is loaded, and for a shard once every sibling shard's memories are).");
                 continue;
             }
 
