@@ -35,7 +35,9 @@ public sealed class LocalEmbeddingService : IAsyncDisposable
             GrpcPort = 0,
             MetricsPort = 0,
         };
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        // No file watching for configuration reloads: nothing here is read from files, and a watcher per
+        // job would spend the inotify instances a container is allowed.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
 
         // Settings come from the job's flags only: an appsettings.json or EmbeddingService__* variable
         // meant for a stand-alone service must not change the ports or logging of this one.
