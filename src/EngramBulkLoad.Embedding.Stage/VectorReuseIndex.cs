@@ -68,12 +68,14 @@ internal sealed class VectorReuseIndex
         await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, path, migrationId, cancellationToken);
         for (var group = 0; group < reader.RowGroupCount; group++)
         {
-            var rows = await reader.ReadRowGroupAsync(group, cancellationToken);
-            for (var row = 0; row < rows.Length; row++)
+            // Only the two key columns: the vectors themselves are decoded later, for the groups that hit.
+            var hashes = await reader.ReadStringColumnAsync(group, VectorColumns.ContentHash, cancellationToken);
+            var models = await reader.ReadStringColumnAsync(group, VectorColumns.ModelId, cancellationToken);
+            for (var row = 0; row < hashes.Length; row++)
             {
-                if (rows[row].ModelId == modelId)
+                if (models[row] == modelId && hashes[row] is { } hash)
                 {
-                    _locations.TryAdd(Key(rows[row].ContentHash), Pack(file, group, row));
+                    _locations.TryAdd(Key(hash), Pack(file, group, row));
                 }
             }
         }

@@ -98,6 +98,26 @@ public sealed class PartFileReader<T> : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One string column of one row group, e.g. the memory ids of a vectors part without its vectors
+    /// (a vectors row group is 12 MiB of floats and a few KiB of ids). The column must be one of the
+    /// codec's; the file's schema was checked against it when opened.
+    /// </summary>
+    public async Task<string?[]> ReadStringColumnAsync(int index, string column, CancellationToken cancellationToken)
+    {
+        var field = _codec.Schema.GetDataFields().FirstOrDefault(f => f.Name == column && TypeName(f.ClrType) == "string")
+            ?? throw new ArgumentException($"'{column}' is not a string column of {_codec.Kind.Name()} parts.", nameof(column));
+        try
+        {
+            using var groupReader = _reader.OpenRowGroupReader(index);
+            return await ColumnIO.ReadStringsAsync(groupReader, field, checked((int)groupReader.RowCount), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not SnapshotException)
+        {
+            throw ErrorFactory.Snapshot(_path, $"column {column} of row group {index} cannot be decoded ({ex.Message}). The file is corrupt; delete it and re-run the stage that writes it.", ex);
+        }
+    }
+
     /// <summary>The file's columns and their CLR types, as its footer states them.</summary>
     public IReadOnlyList<(string Name, string Type, bool Nullable)> Columns
         => _reader.Schema.GetDataFields().Select(column => (column.Name, TypeName(column.ClrType), column.IsNullable)).ToList();

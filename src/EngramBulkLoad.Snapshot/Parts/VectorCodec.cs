@@ -12,9 +12,9 @@ namespace EngramBulkLoad.Snapshot.Parts;
 /// </summary>
 internal sealed class VectorCodec : PartCodec<StagedVector>
 {
-    private static readonly DataField<string> MemoryId = new("memory_id", nullable: false);
-    private static readonly DataField<string> ContentHash = new("content_hash", nullable: false);
-    private static readonly DataField<string> ModelId = new("model_id", nullable: false);
+    private static readonly DataField<string> MemoryId = new(VectorColumns.MemoryId, nullable: false);
+    private static readonly DataField<string> ContentHash = new(VectorColumns.ContentHash, nullable: false);
+    private static readonly DataField<string> ModelId = new(VectorColumns.ModelId, nullable: false);
     private static readonly DataField<int> Dimension = new("dimension", nullable: false);
     private static readonly DataField<byte[]> Vector = new("vector_f32le", nullable: false);
     private static readonly DataField<int> TokenCount = new("token_count", nullable: false);

@@ -78,4 +78,35 @@ public sealed class PartFileRoundTripTests
 
         Assert.Equal(rows, read);
     }
+
+    [Fact]
+    public async Task Vectors_OneStringColumn_ReadPerRowGroupWithoutTheVectors()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("vectors.parquet");
+        var rows = Enumerable.Range(0, 5_000).Select(i => new StagedVector($"ebl_{i:x32}", $"{i:x64}", i % 2 == 0 ? "model-a" : "model-b", [1f, 0f, 0f], 3, false)).ToList();
+        await using (var writer = await PartFileWriter<StagedVector>.CreateAsync(PartCodecs.Vectors, path, "m1", Ct))
+        {
+            foreach (var row in rows)
+            {
+                await writer.WriteAsync(row, Ct);
+            }
+
+            await writer.CompleteAsync("vectors.parquet", Ct);
+        }
+
+        await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, path, "m1", Ct);
+        var ids = new List<string?>();
+        var models = new List<string?>();
+        for (var group = 0; group < reader.RowGroupCount; group++)
+        {
+            ids.AddRange(await reader.ReadStringColumnAsync(group, VectorColumns.MemoryId, Ct));
+            models.AddRange(await reader.ReadStringColumnAsync(group, VectorColumns.ModelId, Ct));
+        }
+
+        Assert.Equal(2, reader.RowGroupCount);
+        Assert.Equal(rows.Select(r => r.MemoryId), ids);
+        Assert.Equal(rows.Select(r => r.ModelId), models);
+        await Assert.ThrowsAsync<ArgumentException>(() => reader.ReadStringColumnAsync(0, "dimension", Ct));
+    }
 }
