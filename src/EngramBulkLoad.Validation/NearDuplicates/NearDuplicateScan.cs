@@ -19,8 +19,8 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
     // Per distinct vector: its first memory, and how many memories share its text.
     private readonly List<int> _memoryOfDistinct = [];
     private readonly List<int> _textCopies = [];
-    private readonly HashSet<long> _candidates = [];
-    private readonly Dictionary<long, double> _verified = [];
+    private readonly HashSet<long> _candidates = new(PairKeyComparer.Instance);
+    private readonly Dictionary<long, double> _verified = new(PairKeyComparer.Instance);
     private readonly Dictionary<int, string> _ids = [];
     private HyperplaneSignatures? _hyperplanes;
     private SignatureStore? _signatures;
