@@ -21,19 +21,9 @@ PORT="${EBL_BENCH_PORT:-50581}"
 LAYERS="${LAYERS:-4}"
 PROVIDER="${PROVIDER:-Auto}"
 mkdir -p "$WORK"
-log() { echo "[bench] $*" >&2; }
-
-if [ ! -x /usr/bin/time ]; then
-  SUDO=""; if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
-fi
-
-log "building Release"
-dotnet build -c Release -v q -nologo src/EngramBulkLoad.Cli >/dev/null
-dotnet build -c Release -v q -nologo tests/EngramBulkLoad.Engram.TestServer >/dev/null
+# shellcheck source=benchmarks/job-and-server.sh
+source benchmarks/job-and-server.sh
 dotnet build -c Release -v q -nologo benchmarks/EngramBulkLoad.Benchmarks.Embedding >/dev/null
-JOB="$ROOT/src/EngramBulkLoad.Cli/bin/Release/net10.0/engram-bulkload.dll"
-SERVER="$ROOT/tests/EngramBulkLoad.Engram.TestServer/bin/Release/net10.0/EngramBulkLoad.Engram.TestServer.dll"
 MODEL="$WORK/model-h768-l$LAYERS"
 [ -f "$MODEL/model.onnx" ] || dotnet "$ROOT/benchmarks/EngramBulkLoad.Benchmarks.Embedding/bin/Release/net10.0/EngramBulkLoad.Benchmarks.Embedding.dll" --write-model "$MODEL" --layers "$LAYERS" >&2
 CORPUS="$WORK/corpus-$N"

@@ -18,18 +18,8 @@ PORT="${EBL_BENCH_PORT:-50561}"
 RUN_ARGS="${RUN_ARGS:-}"
 SIZES=("$@"); [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
 mkdir -p "$WORK"
-log() { echo "[bench] $*" >&2; }
-
-if [ ! -x /usr/bin/time ]; then
-  SUDO=""; if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
-fi
-
-log "building Release"
-dotnet build -c Release -v q -nologo src/EngramBulkLoad.Cli >/dev/null
-dotnet build -c Release -v q -nologo tests/EngramBulkLoad.Engram.TestServer >/dev/null
-JOB="$ROOT/src/EngramBulkLoad.Cli/bin/Release/net10.0/engram-bulkload.dll"
-SERVER="$ROOT/tests/EngramBulkLoad.Engram.TestServer/bin/Release/net10.0/EngramBulkLoad.Engram.TestServer.dll"
+# shellcheck source=benchmarks/job-and-server.sh
+source benchmarks/job-and-server.sh
 
 echo "| records | seconds | records/s | job CPU s | peak RSS MiB | loaded | associations |"
 echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
