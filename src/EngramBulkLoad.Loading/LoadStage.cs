@@ -236,10 +236,10 @@ public static class LoadStage
         private async Task<PartTracker> ProduceAsync(PartEntry part, ActionBlock<PartBatch> send, CancellationToken cancellationToken)
         {
             var key = PartKey.Of(part);
-            var records = await ReadRecordsAsync(part, cancellationToken);
             var tracker = new PartTracker(key, part.Files.Vectors?.Rows ?? 0);
             if (part.Files.Vectors is { } vectorsFile)
             {
+                await using var records = await PartRecords.OpenAsync(snapshot, part, cancellationToken);
                 await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, snapshot.FullPath(vectorsFile.Path), snapshot.MigrationId, cancellationToken);
                 var batchSize = client.Options.BatchSize;
                 var batch = new List<MemoryWrite>(batchSize);
@@ -247,7 +247,8 @@ public static class LoadStage
                 {
                     foreach (var vector in await reader.ReadRowGroupAsync(group, cancellationToken))
                     {
-                        if (Map(part, tracker, records, vector) is not { } write)
+                        var record = await records.FindAsync(vector.MemoryId, cancellationToken);
+                        if (Map(part, tracker, record, vector) is not { } write)
                         {
                             continue;
                         }
@@ -276,9 +277,9 @@ public static class LoadStage
         }
 
         /// <summary>Maps one vector with its record; a record that cannot be sent is rejected here, before sending.</summary>
-        private MemoryWrite? Map(PartEntry part, PartTracker tracker, Dictionary<string, StagedRecord> records, StagedVector vector)
+        private MemoryWrite? Map(PartEntry part, PartTracker tracker, StagedRecord? record, StagedVector vector)
         {
-            if (!records.TryGetValue(vector.MemoryId, out var record))
+            if (record is null)
             {
                 Interlocked.Increment(ref _recordsRejected);
                 tracker.Rejects.Enqueue(new RejectRecord(
@@ -305,23 +306,6 @@ public static class LoadStage
             {
                 throw new InvalidOperationException("The sender stopped accepting batches.");
             }
-        }
-
-        private async Task<Dictionary<string, StagedRecord>> ReadRecordsAsync(PartEntry part, CancellationToken cancellationToken)
-        {
-            var records = new Dictionary<string, StagedRecord>(StringComparer.Ordinal);
-            if (part.Files.Records is not { } file || part.Files.Vectors is null)
-            {
-                return records;
-            }
-
-            await using var reader = await PartFileReader<StagedRecord>.OpenAsync(PartCodecs.Records, snapshot.FullPath(file.Path), snapshot.MigrationId, cancellationToken);
-            await foreach (var record in reader.ReadAllAsync(cancellationToken))
-            {
-                records[record.MemoryId] = record;
-            }
-
-            return records;
         }
 
         private async Task SendAsync(PartBatch batch, CancellationToken cancellationToken)

@@ -12,10 +12,7 @@ namespace EngramBulkLoad.Validation;
 internal static class CompactKeys
 {
     public static UInt128 OfMemoryId(string memoryId)
-        => memoryId.Length == 36 && memoryId.StartsWith(Identity.MemoryIdentity.MemoryPrefix, StringComparison.Ordinal)
-            && UInt128.TryParse(memoryId.AsSpan(4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var key)
-            ? key
-            : Hashed(memoryId);
+        => Identity.MemoryIdentity.TryGetKey(memoryId, out var key) ? key : Hashed(memoryId);
 
     public static UInt128 OfContentHash(string contentHash)
         => contentHash.Length >= 32 && UInt128.TryParse(contentHash.AsSpan(0, 32), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var key)

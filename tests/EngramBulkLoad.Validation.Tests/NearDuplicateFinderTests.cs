@@ -111,6 +111,49 @@ public sealed class NearDuplicateFinderTests
     }
 
     [Fact]
+    public async Task FindAsync_ClusterSpreadOverTheSnapshot_OneGroupFoldedIntoItsFirstAndNoTemporaryFileLeft()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var (records, vectors) = Distinct(600, seed: 12);
+        // Every third vector is near the first one, so many wait in the second pass for partners far ahead.
+        for (var i = 3; i < 600; i += 3)
+        {
+            vectors[i] = At(vectors[0], 0.99, seed: 1000 + i);
+        }
+
+        await snapshot.AddPartAsync("t", 0, records[..300], Token, vectors[..300]);
+        await snapshot.AddPartAsync("t", 1, records[300..], Token, vectors[300..]);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions());
+
+        var group = Assert.Single(report.Groups);
+        Assert.Equal(200, group.Members.Count);
+        Assert.Equal(records[0].MemoryId, Assert.Single(group.Held));
+        Assert.All(group.Members.Skip(1), member => Assert.Equal(records[0].MemoryId, member.MergedInto));
+        Assert.Equal(401, report.ExpectedHeld);
+        Assert.True(report.Complete);
+        Assert.Empty(Directory.GetFiles(snapshot.Folder, "*.tmp"));
+    }
+
+    [Fact]
+    public async Task FindAsync_MoreCandidatesThanAllowed_SaysItIsIncomplete()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var (records, vectors) = Distinct(100, seed: 13);
+        for (var i = 1; i < 100; i += 2)
+        {
+            vectors[i] = At(vectors[0], 0.99, seed: 2000 + i);
+        }
+
+        await snapshot.AddPartAsync("t", 0, records, Token, vectors);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions { MaxCandidatePairs = 10 });
+
+        Assert.False(report.Complete);
+        Assert.Equal(10, report.CandidatePairs);
+    }
+
+    [Fact]
     public async Task FindAsync_RepeatedIdAndUnloadableVectors_NotCountedAsMemories()
     {
         await using var snapshot = await ValidationSnapshot.CreateAsync(Token);

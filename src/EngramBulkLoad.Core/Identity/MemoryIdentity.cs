@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -25,6 +26,32 @@ public static class MemoryIdentity
     /// <summary>The id of an edge: the same (from, to, relation) always gives the same id.</summary>
     public static string ForEdge(string fromMemoryId, string toMemoryId, string relation)
         => Id(EdgePrefix, fromMemoryId, toMemoryId, relation);
+
+    /// <summary>
+    /// The 128 bits of an id this tool wrote (<c>ebl_</c> and 32 lowercase hex digits), so that sets over
+    /// millions of ids hold a number each instead of a string. False for any other id, including one with
+    /// uppercase digits: Engram compares ids as strings, so only the spelling written here maps to a number.
+    /// </summary>
+    public static bool TryGetKey(string memoryId, out UInt128 key)
+    {
+        ArgumentNullException.ThrowIfNull(memoryId);
+        key = default;
+        if (memoryId.Length != MemoryPrefix.Length + 32 || !memoryId.StartsWith(MemoryPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var hex = memoryId.AsSpan(MemoryPrefix.Length);
+        foreach (var digit in hex)
+        {
+            if (!char.IsAsciiHexDigitLower(digit))
+            {
+                return false;
+            }
+        }
+
+        return UInt128.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out key);
+    }
 
     /// <summary>The prefix and 32 hex digits of 128 bits of SHA-256 over the parts, as one string.</summary>
     private static string Id(string prefix, params ReadOnlySpan<string> parts)

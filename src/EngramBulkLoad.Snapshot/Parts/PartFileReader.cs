@@ -92,7 +92,8 @@ public sealed class PartFileReader<T> : IAsyncDisposable
             using var groupReader = _reader.OpenRowGroupReader(index);
             return await _codec.ReadRowGroupAsync(groupReader, checked((int)groupReader.RowCount), cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not SnapshotException)
+        // Out of memory is the process's trouble, not the file's: calling that file corrupt would have it deleted.
+        catch (Exception ex) when (ex is not OperationCanceledException and not SnapshotException and not OutOfMemoryException)
         {
             throw ErrorFactory.Snapshot(_path, $"row group {index} cannot be decoded ({ex.Message}). The file is corrupt; delete it and re-run the stage that writes it.", ex);
         }

@@ -22,15 +22,16 @@ namespace EngramBulkLoad.Validation.NearDuplicates;
 /// cut into <see cref="NearDuplicateOptions.Bands"/> bands of <see cref="NearDuplicateOptions.BitsPerBand"/>
 /// bits. Vectors sharing a band's bits are candidates; the whole signature's Hamming distance drops
 /// candidates that are clearly too far apart (four standard deviations beyond the threshold's angle).</item>
-/// <item>A second pass over the vectors compares the remaining candidates exactly, holding only the vectors of
-/// candidates still waiting for a partner.</item>
+/// <item>A second pass over the vectors compares the remaining candidates exactly; the vectors of candidates
+/// still waiting for a partner wait in a temporary file (<see cref="WaitingVectors"/>), not in memory.</item>
 /// </list>
 /// Trade-off: a pair at exactly the threshold is found with probability about 0.92 with the defaults, at
 /// 0.96 about 0.97, at 0.97 and above more than 0.99 (<see cref="NearDuplicateOptions.EstimatedRecall"/>);
 /// identical texts always. A missed pair makes the expected count one too high, which validation then reports
-/// as a count below expectation — a warning to look at, not a silent pass. Memory: about 200 bytes per vector
-/// (128 bytes of signature, the id and content-hash sets of the first pass), about 200 MB for a million; the
-/// vectors themselves are never all held. Time: two reads of the vectors files plus a sort per band.
+/// as a count below expectation — a warning to look at, not a silent pass. Memory: about 200 bytes per distinct
+/// vector until the candidates are collected (128 bytes of signature, the id and content-hash sets), 20 in the
+/// second pass, plus 8 bytes per candidate pair (<see cref="CandidatePairs"/>); about 200 MB for a million.
+/// Vectors are never held beyond a row group. Time: two reads of the vectors files plus a sort per band.
 /// </remarks>
 public static class NearDuplicateFinder
 {
@@ -88,7 +89,7 @@ public static class NearDuplicateFinder
         scan.CollectCandidates(cancellationToken);
         if (scan.NeedsVerification)
         {
-            await scan.VerifyAsync(SnapshotRows.VectorsAsync(snapshot, manifest, cancellationToken), cancellationToken);
+            await scan.VerifyAsync(SnapshotRows.VectorsAsync(snapshot, manifest, cancellationToken), snapshot.Folder, cancellationToken);
         }
 
         var report = scan.Report(snapshot.MigrationId, Fingerprint(manifest, options), time.GetUtcNow());
@@ -111,7 +112,7 @@ public static class NearDuplicateFinder
     private static string Fingerprint(SnapshotManifest manifest, NearDuplicateOptions options)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"v1|{options.Threshold:R}|{options.Strategy}|{options.Bands}|{options.BitsPerBand}|{options.MaxCandidatePairs}|{options.Seed}|{manifest.Model?.Id}");
+        text.Append(CultureInfo.InvariantCulture, $"v2|{options.Threshold:R}|{options.Strategy}|{options.Bands}|{options.BitsPerBand}|{options.MaxCandidatePairs}|{options.Seed}|{manifest.Model?.Id}");
         foreach (var file in manifest.Parts.Select(part => part.Files.Vectors).OfType<PartFile>())
         {
             text.Append(CultureInfo.InvariantCulture, $"|{file.Path}:{file.Rows}:{file.Bytes}");

@@ -24,8 +24,8 @@ public sealed class NearDuplicateOptions
     public int BitsPerBand { get; set; } = 24;
 
     /// <summary>
-    /// Candidate pairs kept for exact verification at most (each costs 8 bytes). Past this the analysis stops
-    /// collecting and says it is incomplete. Default 5,000,000.
+    /// Candidate pairs kept for exact verification at most (each costs 8 bytes, and a quarter more while they are
+    /// collected). Past this the analysis stops collecting and says it is incomplete. Default 5,000,000.
     /// </summary>
     public int MaxCandidatePairs { get; set; } = 5_000_000;
 

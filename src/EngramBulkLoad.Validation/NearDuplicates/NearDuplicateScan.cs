@@ -19,8 +19,9 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
     // Per distinct vector: its first memory, and how many memories share its text.
     private readonly List<int> _memoryOfDistinct = [];
     private readonly List<int> _textCopies = [];
-    private readonly HashSet<long> _candidates = new(PairKeyComparer.Instance);
+    private readonly CandidatePairs _candidates = new(options.MaxCandidatePairs);
     private readonly Dictionary<long, double> _verified = new(PairKeyComparer.Instance);
+    // Memory ids of the members of groups only (same text, or a verified pair), not of every candidate.
     private readonly Dictionary<int, string> _ids = [];
     private HyperplaneSignatures? _hyperplanes;
     private SignatureStore? _signatures;
@@ -110,26 +111,34 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
                 AddBucket(order.AsSpan(start, end - start), cutoff);
             }
         }
+
+        _candidates.Seal();
+        _complete &= !_candidates.Full;
+
+        // The signatures are not needed past this point; dropping them leaves the second pass 128 bytes a vector lighter.
+        _signatures = null;
     }
 
-    /// <summary>Second pass: exact cosine of every candidate pair, and the ids of every memory that may be in a group.</summary>
-    public async Task VerifyAsync(IAsyncEnumerable<StagedVector> vectors, CancellationToken cancellationToken)
+    /// <summary>
+    /// Second pass: exact cosine of every candidate pair, and the ids of the memories in a group. Each vector
+    /// that a later candidate still needs waits in <paramref name="spillFolder"/> (see <see cref="WaitingVectors"/>);
+    /// in memory there are two numbers per distinct vector.
+    /// </summary>
+    public async Task VerifyAsync(IAsyncEnumerable<StagedVector> vectors, string spillFolder, CancellationToken cancellationToken)
     {
-        var earlierPartners = new Dictionary<int, List<int>>();
-        var lastPartner = new Dictionary<int, int>();
-        foreach (var pair in _candidates)
+        // Pairs are sorted by second member, so the last pair naming a vector first is its last partner.
+        var lastPartner = new int[_memoryOfDistinct.Count];
+        var slotOf = new int[_memoryOfDistinct.Count];
+        Array.Fill(lastPartner, -1);
+        for (var i = 0; i < _candidates.Count; i++)
         {
-            var (first, second) = Split(pair);
-            if (!earlierPartners.TryGetValue(second, out var partners))
-            {
-                earlierPartners[second] = partners = [];
-            }
-
-            partners.Add(first);
-            lastPartner[first] = Math.Max(lastPartner.GetValueOrDefault(first), second);
+            var (first, second) = _candidates[i];
+            lastPartner[first] = second;
         }
 
-        var waiting = new Dictionary<int, float[]>();
+        using var waiting = _candidates.Count > 0 ? WaitingVectors.Create(spillFolder, _dimension!.Value) : null;
+        var partnerVector = new float[_dimension ?? 0];
+        var next = 0;
         long row = -1;
         var memory = -1;
         await foreach (var vector in vectors.WithCancellation(cancellationToken))
@@ -142,38 +151,48 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
 
             memory++;
             var distinct = _distinctOfMemory[memory];
-            if (distinct < 0 || (_textCopies[distinct] == 1 && !lastPartner.ContainsKey(distinct) && !earlierPartners.ContainsKey(distinct)))
+            if (distinct < 0)
             {
                 continue;
             }
 
-            _ids[memory] = vector.MemoryId;
+            if (_textCopies[distinct] > 1)
+            {
+                _ids[memory] = vector.MemoryId;
+            }
+
             if (_memoryOfDistinct[distinct] != memory)
             {
                 continue;
             }
 
-            if (earlierPartners.TryGetValue(distinct, out var partners))
+            for (; next < _candidates.Count && _candidates[next].Second == distinct; next++)
             {
-                foreach (var partner in partners)
+                var partner = _candidates[next].First;
+                var partnerId = waiting!.Read(slotOf[partner], partnerVector);
+                var cosine = VectorChecks.Cosine(partnerVector, vector.Vector);
+                if (cosine >= options.Threshold)
                 {
-                    var cosine = VectorChecks.Cosine(waiting[partner], vector.Vector);
-                    if (cosine >= options.Threshold)
-                    {
-                        _verified[Pair(partner, distinct)] = cosine;
-                    }
+                    _verified[Pair(partner, distinct)] = cosine;
+                    _ids[_memoryOfDistinct[partner]] = partnerId;
+                    _ids[memory] = vector.MemoryId;
+                }
 
-                    if (lastPartner[partner] == distinct)
-                    {
-                        waiting.Remove(partner);
-                    }
+                if (lastPartner[partner] == distinct)
+                {
+                    waiting.Release(slotOf[partner]);
                 }
             }
 
-            if (lastPartner.ContainsKey(distinct))
+            if (lastPartner[distinct] > distinct)
             {
-                waiting[distinct] = vector.Vector;
+                slotOf[distinct] = waiting!.Add(vector.MemoryId, vector.Vector);
             }
+        }
+
+        if (next < _candidates.Count)
+        {
+            throw new InvalidDataException($"The vectors files changed during the near-duplicate analysis ({_candidates.Count - next} candidate pairs were not met in the second read). Run validate again once nothing writes to the snapshot.");
         }
     }
 
@@ -210,14 +229,12 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         {
             for (var b = a + 1; b < members.Length && b <= a + BucketWindow; b++)
             {
-                var pair = Pair(Math.Min(members[a], members[b]), Math.Max(members[a], members[b]));
-                if (_candidates.Contains(pair) || HyperplaneSignatures.Hamming(_signatures!.Get(members[a]), _signatures.Get(members[b])) > cutoff)
+                if (HyperplaneSignatures.Hamming(_signatures!.Get(members[a]), _signatures.Get(members[b])) > cutoff)
                 {
                     continue;
                 }
 
-                _candidates.Add(pair);
-                if (_candidates.Count >= options.MaxCandidatePairs)
+                if (!_candidates.TryAdd(Math.Min(members[a], members[b]), Math.Max(members[a], members[b])))
                 {
                     _complete = false;
                     return;

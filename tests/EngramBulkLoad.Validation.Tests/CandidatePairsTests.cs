@@ -1,0 +1,74 @@
+using EngramBulkLoad.Validation.NearDuplicates;
+
+namespace EngramBulkLoad.Validation.Tests;
+
+public sealed class CandidatePairsTests
+{
+    [Fact]
+    public void Seal_RepeatedPairs_EachOnceInOrderOfSecondMember()
+    {
+        var pairs = new CandidatePairs(100);
+        pairs.TryAdd(3, 9);
+        pairs.TryAdd(1, 4);
+        pairs.TryAdd(3, 9);
+        pairs.TryAdd(2, 4);
+        pairs.TryAdd(0, 9);
+
+        pairs.Seal();
+
+        Assert.Equal([(1, 4), (2, 4), (0, 9), (3, 9)], Enumerable.Range(0, pairs.Count).Select(i => pairs[i]));
+        Assert.False(pairs.Full);
+    }
+
+    [Fact]
+    public void TryAdd_ManyRepeatsOfFewPairs_NeverFull()
+    {
+        var pairs = new CandidatePairs(10);
+
+        // 10,000 additions of 5 pairs: repeats are dropped whenever the array fills, so it never counts as full.
+        for (var i = 0; i < 10_000; i++)
+        {
+            Assert.True(pairs.TryAdd(i % 5, 100));
+        }
+
+        pairs.Seal();
+        Assert.Equal(5, pairs.Count);
+        Assert.False(pairs.Full);
+    }
+
+    [Fact]
+    public void TryAdd_MoreDistinctPairsThanCapacity_FullAndHoldsCapacity()
+    {
+        var pairs = new CandidatePairs(1000);
+        var refused = false;
+        for (var second = 1; second <= 5000 && !refused; second++)
+        {
+            refused = !pairs.TryAdd(0, second);
+        }
+
+        pairs.Seal();
+
+        Assert.True(refused);
+        Assert.True(pairs.Full);
+        Assert.Equal(1000, pairs.Count);
+        Assert.False(pairs.TryAdd(0, 6000));
+    }
+
+    [Fact]
+    public void Seal_ExactlyCapacityDistinctPairs_Full()
+    {
+        var pairs = new CandidatePairs(3);
+        pairs.TryAdd(0, 1);
+        pairs.TryAdd(0, 2);
+        pairs.TryAdd(1, 2);
+
+        pairs.Seal();
+
+        Assert.True(pairs.Full);
+        Assert.Equal(3, pairs.Count);
+    }
+
+    [Fact]
+    public void TryAdd_SecondNotAfterFirst_Throws()
+        => Assert.Throws<ArgumentOutOfRangeException>(() => new CandidatePairs(10).TryAdd(4, 4));
+}
