@@ -16,7 +16,7 @@ public sealed class ClientTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _model = ModelFolderWriter.Write(_folder.Sub("mpnet"), TokenizerFamily.WordPieceMpnet);
+        _model = ModelFolderWriter.Write(_folder.File("mpnet"), TokenizerFamily.WordPieceMpnet);
         _server = await RunningServer.StartAsync(new EmbeddingServiceOptions { ModelsRoot = _folder.Path, ExecutionProvider = ExecutionProviderPreference.Cpu });
     }
 

@@ -14,7 +14,7 @@ public sealed class LimitsAuthAndMetricsTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        ModelFolderWriter.Write(_folder.Sub("mpnet"), TokenizerFamily.WordPieceMpnet);
+        ModelFolderWriter.Write(_folder.File("mpnet"), TokenizerFamily.WordPieceMpnet);
         _server = await RunningServer.StartAsync(new EmbeddingServiceOptions
         {
             ModelsRoot = _folder.Path,

@@ -17,7 +17,7 @@ public sealed class ProviderAndConfigTests : IDisposable
     [Fact]
     public void Open_AutoWhenCudaCannotStart_FallsBackToCpuAndSaysWhy()
     {
-        var model = ModelFolderWriter.Write(_folder.Sub("m"), TokenizerFamily.WordPieceMpnet);
+        var model = ModelFolderWriter.Write(_folder.File("m"), TokenizerFamily.WordPieceMpnet);
         var chooser = new ExecutionProviderChooser(ExecutionProviderPreference.Auto, 0, 1, NullLogger.Instance, NoCuda);
 
         var (session, choice, precision) = chooser.Open("m", Path.Combine(model.Path, "model.onnx"), null, PrecisionPreference.Auto);
@@ -32,7 +32,7 @@ public sealed class ProviderAndConfigTests : IDisposable
     [Fact]
     public void Open_CudaRequiredButUnavailable_ThrowsConfigExceptionWithFix()
     {
-        var model = ModelFolderWriter.Write(_folder.Sub("m"), TokenizerFamily.WordPieceMpnet);
+        var model = ModelFolderWriter.Write(_folder.File("m"), TokenizerFamily.WordPieceMpnet);
         var chooser = new ExecutionProviderChooser(ExecutionProviderPreference.Cuda, 0, 1, NullLogger.Instance, NoCuda);
 
         var error = Assert.Throws<ConfigException>(() => chooser.Open("m", Path.Combine(model.Path, "model.onnx"), null, PrecisionPreference.Auto));
@@ -44,7 +44,7 @@ public sealed class ProviderAndConfigTests : IDisposable
     public void Open_AutoOnThisMachine_ReportsAProviderThatOnnxRuntimeOffers()
     {
         // The real CUDA probe: CUDA on a GPU machine with the libraries, CPU elsewhere; either way a working session.
-        var model = ModelFolderWriter.Write(_folder.Sub("m"), TokenizerFamily.WordPieceMpnet);
+        var model = ModelFolderWriter.Write(_folder.File("m"), TokenizerFamily.WordPieceMpnet);
         var chooser = new ExecutionProviderChooser(ExecutionProviderPreference.Auto, 0, 1, NullLogger.Instance);
 
         var (session, choice, _) = chooser.Open("m", Path.Combine(model.Path, "model.onnx"), null, PrecisionPreference.Auto);
@@ -58,7 +58,7 @@ public sealed class ProviderAndConfigTests : IDisposable
     [Fact]
     public async Task LoadAsync_FolderWithoutOnnxFile_ThrowsConfigExceptionSayingHowToExport()
     {
-        var model = ModelFolderWriter.Write(_folder.Sub("m"), TokenizerFamily.WordPieceMpnet);
+        var model = ModelFolderWriter.Write(_folder.File("m"), TokenizerFamily.WordPieceMpnet);
         File.Delete(Path.Combine(model.Path, "model.onnx"));
 
         var error = await Assert.ThrowsAsync<ConfigException>(() => ModelFolder.LoadAsync(model.Path, null, null, TestContext.Current.CancellationToken)).DefaultTimeout();
@@ -70,7 +70,7 @@ public sealed class ProviderAndConfigTests : IDisposable
     [Fact]
     public async Task LoadAsync_SentenceBertConfig_SetsMaximumLengthAndTokenizerChangeChangesHash()
     {
-        var model = ModelFolderWriter.Write(_folder.Sub("m"), TokenizerFamily.WordPieceMpnet, maxSequenceLength: 384);
+        var model = ModelFolderWriter.Write(_folder.File("m"), TokenizerFamily.WordPieceMpnet, maxSequenceLength: 384);
         var before = await ModelFolder.LoadAsync(model.Path, null, null, TestContext.Current.CancellationToken).DefaultTimeout();
         await File.AppendAllTextAsync(Path.Combine(model.Path, "vocab.txt"), "extra\n", TestContext.Current.CancellationToken).DefaultTimeout();
 
@@ -84,7 +84,7 @@ public sealed class ProviderAndConfigTests : IDisposable
     [Fact]
     public async Task LoadAsync_TokenBudgetBelowModelMaximum_ThrowsConfigExceptionNamingTheMinimum()
     {
-        ModelFolderWriter.Write(_folder.Sub("m"), TokenizerFamily.WordPieceMpnet, maxSequenceLength: 384);
+        ModelFolderWriter.Write(_folder.File("m"), TokenizerFamily.WordPieceMpnet, maxSequenceLength: 384);
         var options = new EmbeddingServiceOptions { ModelsRoot = _folder.Path, ExecutionProvider = ExecutionProviderPreference.Cpu, Batching = new BatchingOptions { TokenBudget = 256 } };
         using var metrics = new EmbeddingMetrics();
 

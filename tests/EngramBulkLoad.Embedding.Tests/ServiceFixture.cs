@@ -19,10 +19,10 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Models["mpnet"] = ModelFolderWriter.Write(_folder.Sub("mpnet"), TokenizerFamily.WordPieceMpnet, maxSequenceLength: MaxLength);
-        Models["bert"] = ModelFolderWriter.Write(_folder.Sub("bert"), TokenizerFamily.WordPieceBert, maxSequenceLength: MaxLength, onnxInSubfolder: true);
-        Models["roberta"] = ModelFolderWriter.Write(_folder.Sub("roberta"), TokenizerFamily.ByteLevelBpe, maxSequenceLength: MaxLength, outputName: "token_embeddings");
-        Models["xlmr"] = ModelFolderWriter.Write(_folder.Sub("xlmr"), TokenizerFamily.SentencePieceXlmr, maxSequenceLength: MaxLength);
+        Models["mpnet"] = ModelFolderWriter.Write(_folder.File("mpnet"), TokenizerFamily.WordPieceMpnet, maxSequenceLength: MaxLength);
+        Models["bert"] = ModelFolderWriter.Write(_folder.File("bert"), TokenizerFamily.WordPieceBert, maxSequenceLength: MaxLength, onnxInSubfolder: true);
+        Models["roberta"] = ModelFolderWriter.Write(_folder.File("roberta"), TokenizerFamily.ByteLevelBpe, maxSequenceLength: MaxLength, outputName: "token_embeddings");
+        Models["xlmr"] = ModelFolderWriter.Write(_folder.File("xlmr"), TokenizerFamily.SentencePieceXlmr, maxSequenceLength: MaxLength);
         var options = new EmbeddingServiceOptions
         {
             ModelsRoot = _folder.Path,

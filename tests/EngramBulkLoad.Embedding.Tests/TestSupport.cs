@@ -19,32 +19,6 @@ internal static class TaskTimeouts
     public static Task DefaultTimeout(this Task task) => task.WaitAsync(Default, TestContext.Current.CancellationToken);
 }
 
-/// <summary>A temporary folder removed when the test ends.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public TempFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "engram-embedding-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string Sub(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still mapped by a disposed session on some systems; the OS temp cleaner takes it.
-        }
-    }
-}
-
 /// <summary>The embedding service hosted in the test process on 127.0.0.1 with free ports.</summary>
 internal sealed class RunningServer : IAsyncDisposable
 {

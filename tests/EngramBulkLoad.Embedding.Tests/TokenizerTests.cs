@@ -110,7 +110,7 @@ public sealed class TokenizerTests : IDisposable
 
     private async Task<(TextTokenizer Tokenizer, TestModelFolder Model)> LoadAsync(TokenizerFamily family)
     {
-        var model = ModelFolderWriter.Write(_folder.Sub(family.ToString()), family);
+        var model = ModelFolderWriter.Write(_folder.File(family.ToString()), family);
         var folder = await ModelFolder.LoadAsync(model.Path, null, null, TestContext.Current.CancellationToken).DefaultTimeout();
         return (TokenizerLoader.Load(folder), model);
     }

@@ -4,17 +4,11 @@ namespace EngramBulkLoad.Sources.PostgreSql.Tests;
 
 public sealed class PostgresBackfillTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "ebl-pg-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Backfill_AfterUpdatesAndInserts_StagesOnlyThoseRowsAsGenerationOne()
@@ -24,14 +18,14 @@ public sealed class PostgresBackfillTests : IDisposable
             [ { "table": "{{schema}}.docs", "key": "id", "text": "body", "watermark": "updated_at" },
               { "table": "{{schema}}.plain", "key": "id", "text": "body" } ]
             """;
-        var first = await PostgresSnapshotRun.ExtractAsync(_folder, tables);
+        var first = await PostgresSnapshotRun.ExtractAsync(_temp.Path, tables);
         await ExecuteAsync(schema, """
             UPDATE docs SET body = 'changed ' || id, updated_at = '2025-01-01 00:00:00+00' WHERE id IN (5, 17, 250);
             INSERT INTO docs SELECT g, 'new ' || g, '2025-01-02 00:00:00+00' FROM generate_series(301, 305) g;
             UPDATE plain SET body = 'changed';
             """);
 
-        var second = await PostgresSnapshotRun.ExtractAsync(_folder, tables, backfill: true);
+        var second = await PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, backfill: true);
 
         Assert.Equal("2024-01-01 00:05:00+00", first.Progress($"{schema}.docs").Watermark);
         var changed = second.Generation(1).Where(r => r.Collection == $"{schema}.docs").ToList();
@@ -53,9 +47,9 @@ public sealed class PostgresBackfillTests : IDisposable
     {
         var schema = await CreateDocsAsync(50);
         var tables = $$"""[ { "table": "{{schema}}.docs", "key": "id", "text": "body", "watermark": "updated_at" } ]""";
-        var first = await PostgresSnapshotRun.ExtractAsync(_folder, tables);
+        var first = await PostgresSnapshotRun.ExtractAsync(_temp.Path, tables);
 
-        var second = await PostgresSnapshotRun.ExtractAsync(_folder, tables, backfill: true);
+        var second = await PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, backfill: true);
 
         Assert.Equal(first.Manifest.Parts.Count, second.Manifest.Parts.Count);
         Assert.Equal(0, second.Progress($"{schema}.docs").Generation);
@@ -67,14 +61,14 @@ public sealed class PostgresBackfillTests : IDisposable
     {
         var schema = await CreateDocsAsync(1000);
         var tables = $$"""[ { "table": "{{schema}}.docs", "key": "id", "text": "body", "watermark": "updated_at" } ]""";
-        await PostgresSnapshotRun.ExtractAsync(_folder, tables, partSize: 100);
+        await PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, partSize: 100);
         await ExecuteAsync(schema, "UPDATE docs SET body = 'changed ' || id, updated_at = timestamptz '2025-01-01 00:00:00+00' + id * interval '1 second' WHERE id % 2 = 0;");
 
-        await Assert.ThrowsAsync<IOException>(() => PostgresSnapshotRun.ExtractAsync(_folder, tables, backfill: true, partSize: 100, failAfter: 350));
+        await Assert.ThrowsAsync<IOException>(() => PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, backfill: true, partSize: 100, failAfter: 350));
         // Changed after the backfill started, in a part it already wrote: not this backfill's row, the next one's.
         await ExecuteAsync(schema, "UPDATE docs SET body = 'late', updated_at = '2026-01-01 00:00:00+00' WHERE id = 2;");
-        var resumed = await PostgresSnapshotRun.ExtractAsync(_folder, tables, backfill: true, partSize: 100);
-        var again = await PostgresSnapshotRun.ExtractAsync(_folder, tables, backfill: true, partSize: 100);
+        var resumed = await PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, backfill: true, partSize: 100);
+        var again = await PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, backfill: true, partSize: 100);
 
         var generationOne = resumed.Generation(1);
         Assert.Equal(Enumerable.Range(1, 500).Select(i => $"{i * 2}"), generationOne.Select(r => r.SourceKey));

@@ -7,17 +7,11 @@ namespace EngramBulkLoad.Sources.PostgreSql.Tests;
 
 public sealed class PostgresExtractionTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "ebl-pg-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Extract_TableWithRichTypes_StagesMetadataEdgesAndRejects()
@@ -116,5 +110,5 @@ public sealed class PostgresExtractionTests : IDisposable
     }
 
     private Task<PostgresSnapshot> ExtractAsync(string tables, int partSize = 50_000, int? failAfter = null, string? connectionString = null)
-        => PostgresSnapshotRun.ExtractAsync(_folder, tables, partSize: partSize, failAfter: failAfter, connectionString: connectionString ?? PostgresServer.ConnectionString);
+        => PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, partSize: partSize, failAfter: failAfter, connectionString: connectionString ?? PostgresServer.ConnectionString);
 }

@@ -7,17 +7,11 @@ namespace EngramBulkLoad.Sources.PostgreSql.Tests;
 
 public sealed class PostgresShardTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "ebl-pg-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Extract_ThreeShards_UnionIsTheUnshardedExtractEachRowOnce()
@@ -35,11 +29,11 @@ public sealed class PostgresShardTests : IDisposable
               { "table": "{{schema}}.composite", "key": ["tenant", "id"], "text": "body" } ]
             """;
 
-        var whole = await PostgresSnapshotRun.ExtractAsync(Path.Combine(_folder, "whole"), tables);
+        var whole = await PostgresSnapshotRun.ExtractAsync(Path.Combine(_temp.Path, "whole"), tables);
         var shards = new List<PostgresSnapshot>();
         for (var i = 0; i < 3; i++)
         {
-            shards.Add(await PostgresSnapshotRun.ExtractAsync(Path.Combine(_folder, $"shard-{i}"), tables, new ShardSpec(i, 3), partSize: 100));
+            shards.Add(await PostgresSnapshotRun.ExtractAsync(Path.Combine(_temp.Path, $"shard-{i}"), tables, new ShardSpec(i, 3), partSize: 100));
         }
 
         var ids = shards.SelectMany(s => s.Records).Select(r => r.Record.MemoryId).ToList();
@@ -69,9 +63,9 @@ public sealed class PostgresShardTests : IDisposable
     {
         var schema = await PostgresServer.CreateSchemaAsync("CREATE TABLE docs (id int PRIMARY KEY, body text); INSERT INTO docs VALUES (1, 'a');", Ct);
         var tables = $$"""[ { "table": "{{schema}}.docs", "key": "id", "text": "body" } ]""";
-        await PostgresSnapshotRun.ExtractAsync(_folder, tables, new ShardSpec(0, 2));
+        await PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, new ShardSpec(0, 2));
 
-        var error = await Assert.ThrowsAnyAsync<BulkLoadException>(() => PostgresSnapshotRun.ExtractAsync(_folder, tables, new ShardSpec(1, 2)));
+        var error = await Assert.ThrowsAnyAsync<BulkLoadException>(() => PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, new ShardSpec(1, 2)));
 
         Assert.Contains("pg", error.Message, StringComparison.Ordinal);
     }
@@ -86,8 +80,8 @@ public sealed class PostgresShardTests : IDisposable
             """, Ct);
         var tables = $$"""[ { "table": "{{schema}}.tickets", "key": "id", "text": "body", "where": "region = 'eu' OR region = 'us' -- not apac" } ]""";
 
-        var result = await PostgresSnapshotRun.ExtractAsync(_folder, tables, new ShardSpec(0, 2));
-        var other = await PostgresSnapshotRun.ExtractAsync(Path.Combine(_folder, "other"), tables, new ShardSpec(1, 2));
+        var result = await PostgresSnapshotRun.ExtractAsync(_temp.Path, tables, new ShardSpec(0, 2));
+        var other = await PostgresSnapshotRun.ExtractAsync(Path.Combine(_temp.Path, "other"), tables, new ShardSpec(1, 2));
 
         Assert.Equal(61, result.Counts[0].SourceRows + other.Counts[0].SourceRows);
         Assert.Equal(60, result.Records.Count + other.Records.Count);
@@ -100,7 +94,7 @@ public sealed class PostgresShardTests : IDisposable
     {
         var schema = await PostgresServer.CreateSchemaAsync("CREATE TABLE docs (id int PRIMARY KEY, body text);", Ct);
 
-        var error = await Assert.ThrowsAsync<SourceException>(() => PostgresSnapshotRun.ExtractAsync(_folder,
+        var error = await Assert.ThrowsAsync<SourceException>(() => PostgresSnapshotRun.ExtractAsync(_temp.Path,
             $$"""[ { "table": "{{schema}}.docs", "key": "id", "text": "body", "where": "regoin = 'eu'" } ]"""));
 
         Assert.Contains("regoin", error.Message, StringComparison.Ordinal);

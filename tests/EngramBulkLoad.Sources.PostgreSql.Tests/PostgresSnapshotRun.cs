@@ -5,7 +5,6 @@ using EngramBulkLoad.Records;
 using EngramBulkLoad.Snapshot;
 using EngramBulkLoad.Snapshot.Manifest;
 using EngramBulkLoad.Snapshot.Parts;
-using EngramBulkLoad.Tests.Shared;
 using Npgsql;
 
 namespace EngramBulkLoad.Sources.PostgreSql.Tests;

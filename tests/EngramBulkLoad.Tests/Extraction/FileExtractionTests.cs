@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using EngramBulkLoad.Tests.Shared;
 using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Extraction;

@@ -1,6 +1,9 @@
-namespace EngramBulkLoad.Tests;
+namespace EngramBulkLoad.Tests.Shared;
 
-/// <summary>A fresh folder under the system temp folder, deleted when the test ends.</summary>
+/// <summary>
+/// A fresh folder under the system temp folder, deleted when the test ends. Compiled into every test
+/// project that writes snapshots, model folders or corpora.
+/// </summary>
 internal sealed class TempFolder : IDisposable
 {
     public TempFolder()
@@ -21,7 +24,8 @@ internal sealed class TempFolder : IDisposable
         }
         catch (IOException)
         {
-            // A file still open by a failed test; the temp folder is cleaned by the OS eventually.
+            // A file still open by a failed test, or mapped by a disposed ONNX session on some systems;
+            // the OS temp cleaner takes it.
         }
     }
 }
