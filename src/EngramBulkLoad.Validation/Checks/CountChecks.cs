@@ -139,9 +139,9 @@ internal static class CountChecks
         };
 
         // Without a load (a vectors-only run) edges wait for the load stage; "4000 = 0 + 0" would read as a loss.
-        var pendingNote = pending == 0 ? string.Empty : $" + {pending} not loaded yet (they become associations when load runs)";
+        var (pendingTerm, pendingNote) = pending == 0 ? (string.Empty, string.Empty) : (" + edges pending", $" + {pending} not loaded yet (they become associations when load runs)");
         return problems.Count == 0
-            ? new ValidationCheck("relationships preserved", CheckStatus.Passed, string.Create(CultureInfo.InvariantCulture, $"Edges in = associations out + edge rejects{(pending == 0 ? string.Empty : " + edges pending")}: {edges} = {figures["associations"]} + {figures["edgesRejected"]}{pendingNote}."), figures, [])
+            ? new ValidationCheck("relationships preserved", CheckStatus.Passed, string.Create(CultureInfo.InvariantCulture, $"Edges in = associations out + edge rejects{pendingTerm}: {edges} = {figures["associations"]} + {figures["edgesRejected"]}{pendingNote}."), figures, [])
             : new ValidationCheck(
                 "relationships preserved",
                 CheckStatus.Failed,
