@@ -7,14 +7,7 @@ public sealed class CandidatePairsTests
     [Fact]
     public void Seal_RepeatedPairs_EachOnceInOrderOfSecondMember()
     {
-        var pairs = new CandidatePairs(100);
-        pairs.TryAdd(3, 9);
-        pairs.TryAdd(1, 4);
-        pairs.TryAdd(3, 9);
-        pairs.TryAdd(2, 4);
-        pairs.TryAdd(0, 9);
-
-        pairs.Seal();
+        var pairs = Sealed(100, (3, 9), (1, 4), (3, 9), (2, 4), (0, 9));
 
         Assert.Equal([(1, 4), (2, 4), (0, 9), (3, 9)], Enumerable.Range(0, pairs.Count).Select(i => pairs[i]));
         Assert.False(pairs.Full);
@@ -57,12 +50,7 @@ public sealed class CandidatePairsTests
     [Fact]
     public void Seal_ExactlyCapacityDistinctPairs_Full()
     {
-        var pairs = new CandidatePairs(3);
-        pairs.TryAdd(0, 1);
-        pairs.TryAdd(0, 2);
-        pairs.TryAdd(1, 2);
-
-        pairs.Seal();
+        var pairs = Sealed(3, (0, 1), (0, 2), (1, 2));
 
         Assert.True(pairs.Full);
         Assert.Equal(3, pairs.Count);
@@ -71,4 +59,16 @@ public sealed class CandidatePairsTests
     [Fact]
     public void TryAdd_SecondNotAfterFirst_Throws()
         => Assert.Throws<ArgumentOutOfRangeException>(() => new CandidatePairs(10).TryAdd(4, 4));
+
+    private static CandidatePairs Sealed(int capacity, params (int First, int Second)[] added)
+    {
+        var pairs = new CandidatePairs(capacity);
+        foreach (var (first, second) in added)
+        {
+            pairs.TryAdd(first, second);
+        }
+
+        pairs.Seal();
+        return pairs;
+    }
 }

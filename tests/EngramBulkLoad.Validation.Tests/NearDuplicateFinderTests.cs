@@ -116,10 +116,7 @@ public sealed class NearDuplicateFinderTests
         await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
         var (records, vectors) = Distinct(600, seed: 12);
         // Every third vector is near the first one, so many wait in the second pass for partners far ahead.
-        for (var i = 3; i < 600; i += 3)
-        {
-            vectors[i] = At(vectors[0], 0.99, seed: 1000 + i);
-        }
+        NearTheFirst(vectors, every: 3, seed: 1000);
 
         await snapshot.AddPartAsync("t", 0, records[..300], Token, vectors[..300]);
         await snapshot.AddPartAsync("t", 1, records[300..], Token, vectors[300..]);
@@ -140,10 +137,7 @@ public sealed class NearDuplicateFinderTests
     {
         await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
         var (records, vectors) = Distinct(100, seed: 13);
-        for (var i = 1; i < 100; i += 2)
-        {
-            vectors[i] = At(vectors[0], 0.99, seed: 2000 + i);
-        }
+        NearTheFirst(vectors, every: 2, seed: 2000);
 
         await snapshot.AddPartAsync("t", 0, records, Token, vectors);
 
@@ -201,6 +195,15 @@ public sealed class NearDuplicateFinderTests
 
     private static (List<StagedRecord> Records, List<float[]> Vectors) Distinct(int count, int seed)
         => (ValidationSnapshot.Records("crm", "t", 0, count, seed), [.. Enumerable.Range(0, count).Select(i => Random((seed * 100_000) + i))]);
+
+    /// <summary>Replaces every <paramref name="every"/>-th vector after the first with one at cosine 0.99 from the first.</summary>
+    private static void NearTheFirst(List<float[]> vectors, int every, int seed)
+    {
+        for (var i = every; i < vectors.Count; i += every)
+        {
+            vectors[i] = At(vectors[0], 0.99, seed: seed + i);
+        }
+    }
 
     private static Task<NearDuplicateReport> FindAsync(ValidationSnapshot snapshot, NearDuplicateOptions options)
         => NearDuplicateFinder.FindAsync(snapshot.Store, options, TimeProvider.System, Token).WaitAsync(TestTimeout, Token);
