@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Dataflow;
 using EngramBulkLoad.Embedding;
 using EngramBulkLoad.Embedding.Stage;
@@ -125,7 +126,9 @@ public static class RunPipeline
 
         if (!await embed.SendAsync(part, cancellationToken))
         {
-            // The block declines only after it faulted or was cancelled; its own error is the one to report.
+            // The block declines only once it faulted or was cancelled, and its own error is the one to
+            // report. It may still be finishing the parts it had started, so wait for it to settle.
+            await SettleAsync(embed.Completion);
             cancellationToken.ThrowIfCancellationRequested();
             throw new InvalidOperationException("The embed stage stopped accepting parts.");
         }
@@ -156,6 +159,21 @@ public static class RunPipeline
             yield return part;
         }
 
-        await queue.Completion;
+        await SettleAsync(queue.Completion);
+    }
+
+    /// <summary>
+    /// Waits for a block to finish and rethrows the error that stopped it as it was thrown. A block's
+    /// completion wraps it in an AggregateException, once per linked block it passed through.
+    /// </summary>
+    private static async Task SettleAsync(Task completion)
+    {
+        await completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (completion.Exception is { } failed)
+        {
+            ExceptionDispatchInfo.Throw(failed.Flatten().InnerExceptions[0]);
+        }
+
+        await completion;
     }
 }

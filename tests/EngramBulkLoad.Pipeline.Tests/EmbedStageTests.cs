@@ -1,3 +1,4 @@
+using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Embedding.Stage;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Records;
@@ -66,6 +67,29 @@ public sealed class EmbedStageTests
         Assert.Equal(staged, final.Parts.Sum(p => p.Counts.Embedded ?? 0));
         // The resumed run embedded only the records of the parts the outage left unfinished.
         Assert.Equal(staged - halfway.Parts.Where(p => p.State == PartState.Embedded).Sum(p => p.Counts.Staged), healthy.Texts);
+    }
+
+    [Fact]
+    public async Task Run_EmbedderFails_ReportsTheEmbeddersOwnError()
+    {
+        using var corpus = new TestCorpus(documents: 1_000, partSize: 100);
+        Assert.Equal(0, (await CliAsync("extract", "-c", corpus.ConfigPath)).Exit);
+        var failing = new ScriptedEmbedder { FailAfterCalls = 2 };
+        var settings = new RunSettings
+        {
+            Extract = new ExtractSettings(),
+            Embed = new EmbedSettings { TextsPerBatch = 20, PartsInParallel = 1, BatchesInFlight = 1 },
+            PartsQueued = 1,
+        };
+
+        await using var store = await OpenAsync(corpus);
+        // Without sources the run only feeds the parts the extract left unembedded; the third batch fails
+        // while the feed still has parts to send, so the feed is the first to see the embed block refuse.
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => RunPipeline.RunAsync(
+            store, [], failing, engram: null, settings, new RunProgress(store), TimeProvider.System, Ct));
+
+        var outage = Assert.IsType<EmbeddingException>(failure);
+        Assert.Contains("scripted outage", outage.Message, StringComparison.Ordinal);
     }
 
     [Fact]
