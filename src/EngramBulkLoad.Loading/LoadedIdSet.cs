@@ -4,7 +4,7 @@ namespace EngramBulkLoad.Loading;
 
 /// <summary>
 /// The memory ids Engram holds for this migration, this tool's ids as 128-bit numbers (see
-/// <see cref="MemoryIdSet"/>), so the set fits for tens of millions of records (about 50 MB per million).
+/// <see cref="MemoryIdSet"/>), so the set fits for tens of millions of records (21 to 43 MB per million).
 /// </summary>
 internal sealed class LoadedIdSet
 {
