@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using EngramBulkLoad.Engram;
+using EngramBulkLoad.Identity;
 using EngramBulkLoad.Loading.Shards;
 using EngramBulkLoad.Records;
 using EngramBulkLoad.Snapshot;
@@ -55,10 +56,13 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
         return false;
     }
 
-    /// <summary>The memories this snapshot loaded and, for a shard, those every sibling shard loaded (after waiting for them).</summary>
-    private async Task<LoadedIdSet> LoadedIdsAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
+    /// <summary>
+    /// The memories this snapshot loaded and, for a shard, those every sibling shard loaded (after waiting for
+    /// them). Held as 128-bit numbers (<see cref="MemoryIdSet"/>), so the set fits for tens of millions of records.
+    /// </summary>
+    private async Task<MemoryIdSet> LoadedIdsAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
     {
-        var ids = new LoadedIdSet();
+        var ids = new MemoryIdSet();
         if (SiblingShards.Find(snapshot.Folder, manifest) is { } shards)
         {
             var wait = new SiblingWait(shards, time, client.Options.ShardWaitTimeout, client.Options.ShardPollInterval, waiting);
@@ -86,7 +90,7 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
     }
 
     /// <summary>Adds the ids of a snapshot's vectors less its memory rejects at load, part by part in manifest order (a later generation decides).</summary>
-    private static async Task AddLoadedAsync(SnapshotStore source, SnapshotManifest manifest, LoadedIdSet ids, CancellationToken cancellationToken)
+    private static async Task AddLoadedAsync(SnapshotStore source, SnapshotManifest manifest, MemoryIdSet ids, CancellationToken cancellationToken)
     {
         foreach (var part in manifest.Parts.Where(part => part.Files.Vectors is not null))
         {
@@ -112,7 +116,7 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
         }
     }
 
-    private async Task LoadPartAsync(PartEntry part, LoadedIdSet loaded, AssociationMapper mapper, CancellationToken cancellationToken)
+    private async Task LoadPartAsync(PartEntry part, MemoryIdSet loaded, AssociationMapper mapper, CancellationToken cancellationToken)
     {
         var key = PartKey.Of(part);
         var rejects = new ConcurrentQueue<RejectRecord>();
@@ -156,7 +160,7 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
         Interlocked.Add(ref _rejected, edgeRejects.Count);
     }
 
-    private static string? MissingEnd(StagedEdge edge, LoadedIdSet loaded)
+    private static string? MissingEnd(StagedEdge edge, MemoryIdSet loaded)
     {
         var from = loaded.Contains(edge.FromMemoryId);
         var to = loaded.Contains(edge.ToMemoryId);

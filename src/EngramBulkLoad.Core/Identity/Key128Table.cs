@@ -41,26 +41,19 @@ internal sealed class Key128Table
             Grow();
         }
 
-        var mask = _slots.Length - 1;
-        for (var i = Home(key); ; i = (i + 1) & mask)
+        var i = Probe(key);
+        if (_slots[i] == key)
         {
-            var slot = _slots[i];
-            if (slot == UInt128.Zero)
-            {
-                _slots[i] = key;
-                _used++;
-                return true;
-            }
-
-            if (slot == key)
-            {
-                return false;
-            }
+            return false;
         }
+
+        _slots[i] = key;
+        _used++;
+        return true;
     }
 
     /// <summary>True when the key is in the set.</summary>
-    public bool Contains(UInt128 key) => key == UInt128.Zero ? _hasZero : Find(key) >= 0;
+    public bool Contains(UInt128 key) => key == UInt128.Zero ? _hasZero : _slots[Probe(key)] == key;
 
     /// <summary>Removes a key; false when it was not in the set.</summary>
     public bool Remove(UInt128 key)
@@ -72,8 +65,8 @@ internal sealed class Key128Table
             return removed;
         }
 
-        var hole = Find(key);
-        if (hole < 0)
+        var hole = Probe(key);
+        if (_slots[hole] != key)
         {
             return false;
         }
@@ -98,22 +91,17 @@ internal sealed class Key128Table
         return true;
     }
 
-    private int Find(UInt128 key)
+    /// <summary>The slot that holds <paramref name="key"/>, or the empty slot that ends its run (where it would go).</summary>
+    private int Probe(UInt128 key)
     {
         var mask = _slots.Length - 1;
-        for (var i = Home(key); ; i = (i + 1) & mask)
+        var i = Home(key);
+        while (_slots[i] != UInt128.Zero && _slots[i] != key)
         {
-            var slot = _slots[i];
-            if (slot == key)
-            {
-                return i;
-            }
-
-            if (slot == UInt128.Zero)
-            {
-                return -1;
-            }
+            i = (i + 1) & mask;
         }
+
+        return i;
     }
 
     // Multiplicative hashing of both halves: ids from SHA-256 are uniform already, hand-made ones in the
@@ -124,21 +112,12 @@ internal sealed class Key128Table
     {
         var old = _slots;
         _slots = Allocate(checked(old.Length * 2), out _shift);
-        var mask = _slots.Length - 1;
         foreach (var key in old)
         {
-            if (key == UInt128.Zero)
+            if (key != UInt128.Zero)
             {
-                continue;
+                _slots[Probe(key)] = key;
             }
-
-            var i = Home(key);
-            while (_slots[i] != UInt128.Zero)
-            {
-                i = (i + 1) & mask;
-            }
-
-            _slots[i] = key;
         }
     }
 
