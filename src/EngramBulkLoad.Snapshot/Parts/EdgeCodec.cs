@@ -57,9 +57,8 @@ internal sealed class EdgeCodec : PartCodec<StagedEdge>
         private readonly string[] _fromDescription = new string[capacity];
         private readonly string[] _toDescription = new string[capacity];
 
-        public override void Add(StagedEdge row)
+        protected override long Store(int i, StagedEdge row)
         {
-            var i = Count++;
             _edgeId[i] = row.EdgeId;
             _source[i] = row.Source;
             _from[i] = row.FromMemoryId;
@@ -68,6 +67,8 @@ internal sealed class EdgeCodec : PartCodec<StagedEdge>
             _weight[i] = row.Weight;
             _fromDescription[i] = row.FromDescription;
             _toDescription[i] = row.ToDescription;
+            return row.EdgeId.Length + row.FromMemoryId.Length + row.ToMemoryId.Length + row.Relation.Length
+                + row.FromDescription.Length + row.ToDescription.Length + sizeof(double);
         }
 
         public override async Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken)
@@ -83,16 +84,15 @@ internal sealed class EdgeCodec : PartCodec<StagedEdge>
             await ColumnIO.WriteStringsAsync(writer, ToDescription, _toDescription, n);
         }
 
-        public override void Clear()
+        protected override void ClearRows(int count)
         {
-            Array.Clear(_edgeId, 0, Count);
-            Array.Clear(_source, 0, Count);
-            Array.Clear(_from, 0, Count);
-            Array.Clear(_to, 0, Count);
-            Array.Clear(_relation, 0, Count);
-            Array.Clear(_fromDescription, 0, Count);
-            Array.Clear(_toDescription, 0, Count);
-            Count = 0;
+            Array.Clear(_edgeId, 0, count);
+            Array.Clear(_source, 0, count);
+            Array.Clear(_from, 0, count);
+            Array.Clear(_to, 0, count);
+            Array.Clear(_relation, 0, count);
+            Array.Clear(_fromDescription, 0, count);
+            Array.Clear(_toDescription, 0, count);
         }
     }
 }

@@ -70,9 +70,8 @@ internal sealed class RecordCodec : PartCodec<StagedRecord>
         private readonly long?[] _ttl = new long?[capacity];
         private readonly ReadOnlyMemory<char>[] _metadata = new ReadOnlyMemory<char>[capacity];
 
-        public override void Add(StagedRecord row)
+        protected override long Store(int i, StagedRecord row)
         {
-            var i = Count++;
             // Per-row text is copied into the arena; source, kind and collection are shared by every row of a part.
             _memoryId[i] = _text.Copy(row.MemoryId);
             _source[i] = row.Source.AsMemory();
@@ -85,6 +84,7 @@ internal sealed class RecordCodec : PartCodec<StagedRecord>
             _kind[i] = row.Kind.Name().AsMemory();
             _ttl[i] = row.TtlSeconds;
             _metadata[i] = _text.Copy(row.MetadataJson);
+            return row.MemoryId.Length + row.SourceKey.Length + row.Content.Length + row.ContentHash.Length + row.MetadataJson.Length + 2 * sizeof(long);
         }
 
         public override async Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken)
@@ -103,19 +103,18 @@ internal sealed class RecordCodec : PartCodec<StagedRecord>
             await ColumnIO.WriteTextAsync(writer, MetadataJson, _metadata, n, cancellationToken);
         }
 
-        public override void Clear()
+        protected override void ClearRows(int count)
         {
-            Array.Clear(_memoryId, 0, Count);
-            Array.Clear(_source, 0, Count);
-            Array.Clear(_sourceKind, 0, Count);
-            Array.Clear(_collection, 0, Count);
-            Array.Clear(_sourceKey, 0, Count);
-            Array.Clear(_content, 0, Count);
-            Array.Clear(_contentHash, 0, Count);
-            Array.Clear(_kind, 0, Count);
-            Array.Clear(_metadata, 0, Count);
+            Array.Clear(_memoryId, 0, count);
+            Array.Clear(_source, 0, count);
+            Array.Clear(_sourceKind, 0, count);
+            Array.Clear(_collection, 0, count);
+            Array.Clear(_sourceKey, 0, count);
+            Array.Clear(_content, 0, count);
+            Array.Clear(_contentHash, 0, count);
+            Array.Clear(_kind, 0, count);
+            Array.Clear(_metadata, 0, count);
             _text.Clear();
-            Count = 0;
         }
 
         public override void Dispose() => _text.Dispose();

@@ -58,9 +58,8 @@ internal sealed class RejectCodec : PartCodec<RejectRecord>
         private readonly string[] _code = new string[capacity];
         private readonly string[] _message = new string[capacity];
 
-        public override void Add(RejectRecord row)
+        protected override long Store(int i, RejectRecord row)
         {
-            var i = Count++;
             _stage[i] = row.Stage.ToString().ToLowerInvariant();
             _source[i] = row.Source;
             _collection[i] = row.Collection;
@@ -69,6 +68,7 @@ internal sealed class RejectCodec : PartCodec<RejectRecord>
             _memoryId[i] = row.MemoryId;
             _code[i] = row.Code;
             _message[i] = row.Message;
+            return row.Location.Length + (row.SourceKey?.Length ?? 0) + (row.MemoryId?.Length ?? 0) + row.Code.Length + row.Message.Length;
         }
 
         public override async Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken)
@@ -84,17 +84,16 @@ internal sealed class RejectCodec : PartCodec<RejectRecord>
             await ColumnIO.WriteStringsAsync(writer, Message, _message, n);
         }
 
-        public override void Clear()
+        protected override void ClearRows(int count)
         {
-            Array.Clear(_stage, 0, Count);
-            Array.Clear(_source, 0, Count);
-            Array.Clear(_collection, 0, Count);
-            Array.Clear(_location, 0, Count);
-            Array.Clear(_sourceKey, 0, Count);
-            Array.Clear(_memoryId, 0, Count);
-            Array.Clear(_code, 0, Count);
-            Array.Clear(_message, 0, Count);
-            Count = 0;
+            Array.Clear(_stage, 0, count);
+            Array.Clear(_source, 0, count);
+            Array.Clear(_collection, 0, count);
+            Array.Clear(_location, 0, count);
+            Array.Clear(_sourceKey, 0, count);
+            Array.Clear(_memoryId, 0, count);
+            Array.Clear(_code, 0, count);
+            Array.Clear(_message, 0, count);
         }
     }
 }

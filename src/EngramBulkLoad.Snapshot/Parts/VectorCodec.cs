@@ -24,7 +24,7 @@ internal sealed class VectorCodec : PartCodec<StagedVector>
 
     public override PartKind Kind => PartKind.Vectors;
 
-    // 4096 rows of 768 floats is 12 MiB per row group: large enough to compress well, small enough to stay flat.
+    // The writer's byte budget ends a row group first for any real dimension (341 rows of 768 floats).
     public override int RowGroupSize => 4096;
 
     internal override ParquetSchema Schema => SchemaInstance;
@@ -66,14 +66,13 @@ internal sealed class VectorCodec : PartCodec<StagedVector>
         private readonly int[] _tokens = new int[capacity];
         private readonly bool[] _truncated = new bool[capacity];
 
-        public override void Add(StagedVector row)
+        protected override long Store(int i, StagedVector row)
         {
             if (!BitConverter.IsLittleEndian)
             {
                 throw new PlatformNotSupportedException("The vectors column is little-endian float32; big-endian machines are not supported.");
             }
 
-            var i = Count++;
             _memoryId[i] = row.MemoryId;
             _contentHash[i] = row.ContentHash;
             _modelId[i] = row.ModelId;
@@ -81,6 +80,7 @@ internal sealed class VectorCodec : PartCodec<StagedVector>
             _vector[i] = MemoryMarshal.AsBytes(row.Vector.AsSpan()).ToArray();
             _tokens[i] = row.TokenCount;
             _truncated[i] = row.Truncated;
+            return _vector[i].Length + row.MemoryId.Length + row.ContentHash.Length + row.ModelId.Length + 2 * sizeof(int);
         }
 
         public override async Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken)
@@ -95,13 +95,12 @@ internal sealed class VectorCodec : PartCodec<StagedVector>
             await ColumnIO.WriteValuesAsync(writer, Truncated, _truncated, n, cancellationToken);
         }
 
-        public override void Clear()
+        protected override void ClearRows(int count)
         {
-            Array.Clear(_memoryId, 0, Count);
-            Array.Clear(_contentHash, 0, Count);
-            Array.Clear(_modelId, 0, Count);
-            Array.Clear(_vector, 0, Count);
-            Count = 0;
+            Array.Clear(_memoryId, 0, count);
+            Array.Clear(_contentHash, 0, count);
+            Array.Clear(_modelId, 0, count);
+            Array.Clear(_vector, 0, count);
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class PartFileRoundTripTests
         }
 
         Assert.Equal(rows.Count, reader.RowCount);
-        Assert.Equal(3, reader.RowGroupCount);
+        Assert.True(reader.RowGroupCount > 1, $"expected several row groups, got {reader.RowGroupCount}");
         for (var i = 0; i < rows.Count; i++)
         {
             Assert.Equal(rows[i] with { Timestamp = null }, read[i] with { Timestamp = null });
@@ -77,6 +77,40 @@ public sealed class PartFileRoundTripTests
         }
 
         Assert.Equal(rows, read);
+    }
+
+    [Fact]
+    public async Task Vectors_OfRealDimension_RowGroupsEndAtTheByteBudget()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("vectors.parquet");
+        var rows = Enumerable.Range(0, 1_000).Select(i => new StagedVector(
+            $"ebl_{i:x32}", $"{i:x64}", "model-a", Enumerable.Range(0, 768).Select(d => (float)(i + d)).ToArray(), 12, false)).ToList();
+        await using (var writer = await PartFileWriter<StagedVector>.CreateAsync(PartCodecs.Vectors, path, "m1", Ct))
+        {
+            foreach (var row in rows)
+            {
+                await writer.WriteAsync(row, Ct);
+            }
+
+            await writer.CompleteAsync("vectors.parquet", Ct);
+        }
+
+        await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, path, "m1", Ct);
+        var read = new List<StagedVector>();
+        var vectorBytesPerGroup = new List<long>();
+        for (var group = 0; group < reader.RowGroupCount; group++)
+        {
+            var groupRows = await reader.ReadRowGroupAsync(group, Ct);
+            read.AddRange(groupRows);
+            vectorBytesPerGroup.Add(groupRows.Sum(row => (long)row.Vector.Length * sizeof(float)));
+        }
+
+        // 1,000 vectors of 3 KiB are under the row cap (4,096) but three times the byte budget.
+        Assert.InRange(reader.RowGroupCount, 3, 5);
+        Assert.All(vectorBytesPerGroup, bytes => Assert.True(bytes <= PartFileWriter<StagedVector>.RowGroupBytes, $"a row group holds {bytes} vector bytes"));
+        Assert.Equal(rows.Select(r => r.MemoryId), read.Select(r => r.MemoryId));
+        Assert.All(rows.Zip(read), pair => Assert.Equal(pair.First.Vector, pair.Second.Vector));
     }
 
     [Fact]
