@@ -1,4 +1,5 @@
 using EngramBulkLoad.Records;
+using EngramBulkLoad.Snapshot.Manifest;
 using EngramBulkLoad.Snapshot.Parts;
 
 namespace EngramBulkLoad.Tests.Snapshot;
@@ -20,16 +21,8 @@ public sealed class PartFileRoundTripTests
             i % 5 == 0 ? 3600 : null,
             $$"""{"n":{{i}}}""")).ToList();
 
-        await using (var writer = await PartFileWriter<StagedRecord>.CreateAsync(PartCodecs.Records, path, "m1", Ct))
-        {
-            foreach (var row in rows)
-            {
-                await writer.WriteAsync(row, Ct);
-            }
-
-            var file = await writer.CompleteAsync("records.parquet", Ct);
-            Assert.Equal(rows.Count, file.Rows);
-        }
+        var file = await WriteAsync(PartCodecs.Records, path, rows);
+        Assert.Equal(rows.Count, file.Rows);
 
         await using var reader = await PartFileReader<StagedRecord>.OpenAsync(PartCodecs.Records, path, "m1", Ct);
         var read = new List<StagedRecord>();
@@ -59,15 +52,7 @@ public sealed class PartFileRoundTripTests
             new string((char)('a' + (i % 26)), i == 150 ? 1_500_000 : 10_000) + $" row {i} ✓", $"{i:x64}",
             null, MemoryKind.Semantic, null, $$"""{"n":{{i}}}""")).ToList();
 
-        await using (var writer = await PartFileWriter<StagedRecord>.CreateAsync(PartCodecs.Records, path, "m1", Ct))
-        {
-            foreach (var row in rows)
-            {
-                await writer.WriteAsync(row, Ct);
-            }
-
-            await writer.CompleteAsync("records.parquet", Ct);
-        }
+        await WriteAsync(PartCodecs.Records, path, rows);
 
         await using var reader = await PartFileReader<StagedRecord>.OpenAsync(PartCodecs.Records, path, "m1", Ct);
         var read = new List<StagedRecord>();
@@ -86,15 +71,7 @@ public sealed class PartFileRoundTripTests
         var path = temp.File("vectors.parquet");
         var rows = Enumerable.Range(0, 1_000).Select(i => new StagedVector(
             $"ebl_{i:x32}", $"{i:x64}", "model-a", Enumerable.Range(0, 768).Select(d => (float)(i + d)).ToArray(), 12, false)).ToList();
-        await using (var writer = await PartFileWriter<StagedVector>.CreateAsync(PartCodecs.Vectors, path, "m1", Ct))
-        {
-            foreach (var row in rows)
-            {
-                await writer.WriteAsync(row, Ct);
-            }
-
-            await writer.CompleteAsync("vectors.parquet", Ct);
-        }
+        await WriteAsync(PartCodecs.Vectors, path, rows);
 
         await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, path, "m1", Ct);
         var read = new List<StagedVector>();
@@ -119,15 +96,7 @@ public sealed class PartFileRoundTripTests
         using var temp = new TempFolder();
         var path = temp.File("vectors.parquet");
         var rows = Enumerable.Range(0, 5_000).Select(i => new StagedVector($"ebl_{i:x32}", $"{i:x64}", i % 2 == 0 ? "model-a" : "model-b", [1f, 0f, 0f], 3, false)).ToList();
-        await using (var writer = await PartFileWriter<StagedVector>.CreateAsync(PartCodecs.Vectors, path, "m1", Ct))
-        {
-            foreach (var row in rows)
-            {
-                await writer.WriteAsync(row, Ct);
-            }
-
-            await writer.CompleteAsync("vectors.parquet", Ct);
-        }
+        await WriteAsync(PartCodecs.Vectors, path, rows);
 
         await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, path, "m1", Ct);
         var ids = new List<string?>();
@@ -142,5 +111,16 @@ public sealed class PartFileRoundTripTests
         Assert.Equal(rows.Select(r => r.MemoryId), ids);
         Assert.Equal(rows.Select(r => r.ModelId), models);
         await Assert.ThrowsAsync<ArgumentException>(() => reader.ReadStringColumnAsync(0, "dimension", Ct));
+    }
+
+    private static async Task<PartFile> WriteAsync<T>(PartCodec<T> codec, string path, IEnumerable<T> rows)
+    {
+        await using var writer = await PartFileWriter<T>.CreateAsync(codec, path, "m1", Ct);
+        foreach (var row in rows)
+        {
+            await writer.WriteAsync(row, Ct);
+        }
+
+        return await writer.CompleteAsync(Path.GetFileName(path), Ct);
     }
 }
