@@ -85,37 +85,33 @@ public sealed class PartFileReader<T> : IAsyncDisposable
     }
 
     /// <summary>Decodes one row group.</summary>
-    public async Task<T[]> ReadRowGroupAsync(int index, CancellationToken cancellationToken)
+    public Task<T[]> ReadRowGroupAsync(int index, CancellationToken cancellationToken)
+        => DecodeAsync(index, $"row group {index}", (groupReader, rows) => _codec.ReadRowGroupAsync(groupReader, rows, cancellationToken));
+
+    /// <summary>
+    /// One string column of one row group, e.g. the memory ids of a vectors part without its vectors
+    /// (a vectors row group is up to 1 MiB of floats and a few KiB of ids). The column must be one of the
+    /// codec's; the file's schema was checked against it when opened.
+    /// </summary>
+    public Task<string?[]> ReadStringColumnAsync(int index, string column, CancellationToken cancellationToken)
+    {
+        var field = _codec.Schema.GetDataFields().FirstOrDefault(f => f.Name == column && TypeName(f.ClrType) == "string")
+            ?? throw new ArgumentException($"'{column}' is not a string column of {_codec.Kind.Name()} parts.", nameof(column));
+        return DecodeAsync(index, $"column {column} of row group {index}", (groupReader, rows) => ColumnIO.ReadStringsAsync(groupReader, field, rows, cancellationToken));
+    }
+
+    /// <summary>Opens row group <paramref name="index"/> and decodes what <paramref name="decode"/> reads of it; a decoding failure names the file as corrupt.</summary>
+    private async Task<TResult> DecodeAsync<TResult>(int index, string what, Func<ParquetRowGroupReader, int, ValueTask<TResult>> decode)
     {
         try
         {
             using var groupReader = _reader.OpenRowGroupReader(index);
-            return await _codec.ReadRowGroupAsync(groupReader, checked((int)groupReader.RowCount), cancellationToken);
+            return await decode(groupReader, checked((int)groupReader.RowCount));
         }
         // Out of memory is the process's trouble, not the file's: calling that file corrupt would have it deleted.
         catch (Exception ex) when (ex is not OperationCanceledException and not SnapshotException and not OutOfMemoryException)
         {
-            throw ErrorFactory.Snapshot(_path, $"row group {index} cannot be decoded ({ex.Message}). The file is corrupt; delete it and re-run the stage that writes it.", ex);
-        }
-    }
-
-    /// <summary>
-    /// One string column of one row group, e.g. the memory ids of a vectors part without its vectors
-    /// (a vectors row group is 12 MiB of floats and a few KiB of ids). The column must be one of the
-    /// codec's; the file's schema was checked against it when opened.
-    /// </summary>
-    public async Task<string?[]> ReadStringColumnAsync(int index, string column, CancellationToken cancellationToken)
-    {
-        var field = _codec.Schema.GetDataFields().FirstOrDefault(f => f.Name == column && TypeName(f.ClrType) == "string")
-            ?? throw new ArgumentException($"'{column}' is not a string column of {_codec.Kind.Name()} parts.", nameof(column));
-        try
-        {
-            using var groupReader = _reader.OpenRowGroupReader(index);
-            return await ColumnIO.ReadStringsAsync(groupReader, field, checked((int)groupReader.RowCount), cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException and not SnapshotException)
-        {
-            throw ErrorFactory.Snapshot(_path, $"column {column} of row group {index} cannot be decoded ({ex.Message}). The file is corrupt; delete it and re-run the stage that writes it.", ex);
+            throw ErrorFactory.Snapshot(_path, $"{what} cannot be decoded ({ex.Message}). The file is corrupt; delete it and re-run the stage that writes it.", ex);
         }
     }
 

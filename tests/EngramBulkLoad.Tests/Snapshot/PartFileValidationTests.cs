@@ -97,6 +97,25 @@ public sealed class PartFileValidationTests
     }
 
     [Fact]
+    public async Task ReadRowGroupAndColumn_CorruptData_ReportTheFileAsCorrupt()
+    {
+        using var temp = new TempFolder();
+        var path = await WriteRecordsAsync(temp, "m1");
+        var bytes = await File.ReadAllBytesAsync(path, Ct);
+        // The first column chunk starts after the 4-byte magic; the footer at the end stays whole, so the file opens.
+        Array.Fill(bytes, (byte)0xFF, 4, 64);
+        await File.WriteAllBytesAsync(path, bytes, Ct);
+        await using var reader = await PartFileReader<StagedRecord>.OpenAsync(PartCodecs.Records, path, "m1", Ct);
+
+        var group = await Assert.ThrowsAsync<SnapshotException>(() => reader.ReadRowGroupAsync(0, Ct));
+        var column = await Assert.ThrowsAsync<SnapshotException>(() => reader.ReadStringColumnAsync(0, "memory_id", Ct));
+
+        Assert.Contains("row group 0 cannot be decoded", group.Message, StringComparison.Ordinal);
+        Assert.Contains("column memory_id of row group 0 cannot be decoded", column.Message, StringComparison.Ordinal);
+        Assert.All([group, column], error => Assert.Contains(path, error.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task DisposeAsync_WithoutComplete_LeavesNoFile()
     {
         using var temp = new TempFolder();
