@@ -30,7 +30,8 @@ namespace EngramBulkLoad.Validation.NearDuplicates;
 /// identical texts always. A missed pair makes the expected count one too high, which validation then reports
 /// as a count below expectation — a warning to look at, not a silent pass. Memory: about 200 bytes per distinct
 /// vector until the candidates are collected (128 bytes of signature, the id and content-hash sets), 20 in the
-/// second pass, plus 8 bytes per candidate pair (<see cref="CandidatePairs"/>); about 200 MB for a million.
+/// second pass, plus 8 bytes per candidate pair (<see cref="CandidatePairs"/>); about 200 MB for a million
+/// (the process peaked 340 MiB above its start at a million, with the GC's headroom; benchmarks/RESULTS.md).
 /// Vectors are never held beyond a row group. Time: two reads of the vectors files plus a sort per band.
 /// </remarks>
 public static class NearDuplicateFinder
