@@ -48,7 +48,8 @@ internal sealed class KitChecks(KitSettings settings)
     public async Task<Agreement> PrecisionAgreementAsync(CancellationToken cancellationToken)
     {
         var texts = settings.Texts.Take(settings.CheckTexts).ToArray();
-        await using var fp32 = await KitService.StartAsync(settings.ModelFolder, settings.Provider, PrecisionPreference.Fp32, CheckBatching, null, cancellationToken);
+        // The goal is fp16 on the GPU against the fp32 CPU vectors a CPU-only deployment would store.
+        await using var fp32 = await KitService.StartAsync(settings.ModelFolder, ExecutionProviderPreference.Cpu, PrecisionPreference.Fp32, CheckBatching, null, cancellationToken);
         await using var fp16 = await KitService.StartAsync(settings.ModelFolder, settings.Provider, PrecisionPreference.Fp16, CheckBatching, null, cancellationToken);
         if (fp16.Model.Precision != "fp16")
         {
