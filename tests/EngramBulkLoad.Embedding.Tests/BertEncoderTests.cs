@@ -56,7 +56,7 @@ public sealed class BertEncoderTests
         {
             for (var t = 0; t < batch[b].Length; t++)
             {
-                var cosine = Cosine(full[b][t], half[b][t]);
+                var cosine = Vectors.Cosine(full[b][t], half[b][t]);
                 Assert.True(cosine > 0.999, $"text {b} token {t}: cosine {cosine} between fp16 and fp32 states");
             }
         }
@@ -171,18 +171,5 @@ public sealed class BertEncoderTests
         }
 
         return 2 / Math.Sqrt(Math.PI) * sum;
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
     }
 }
