@@ -60,6 +60,7 @@ internal sealed class EmbeddingGrpcService(ModelRegistry registry, EmbeddingServ
                 FilesHash = info.FilesHash,
                 Kind = info.Kind,
                 Tokenizer = model.TokenizerKind,
+                Device = model.Device,
             });
         }
 

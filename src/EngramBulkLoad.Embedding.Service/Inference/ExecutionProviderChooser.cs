@@ -28,16 +28,24 @@ internal sealed class ExecutionProviderChooser
     private readonly Action<SessionOptions, int> _appendCuda;
     private readonly bool _allowSpinning;
 
+    private readonly long? _cudaMemoryLimitBytes;
+
     // appendCuda adds the CUDA provider to a session's options; tests replace it to simulate a machine without CUDA.
-    public ExecutionProviderChooser(ExecutionProviderPreference preference, int deviceId, int intraOpThreads, ILogger logger, Action<SessionOptions, int>? appendCuda = null, bool allowSpinning = false)
+    public ExecutionProviderChooser(ExecutionProviderPreference preference, int deviceId, int intraOpThreads, ILogger logger, Action<SessionOptions, int>? appendCuda = null, bool allowSpinning = false, long? cudaMemoryLimitBytes = null)
     {
+        _cudaMemoryLimitBytes = cudaMemoryLimitBytes;
         _allowSpinning = allowSpinning;
         _preference = preference;
         _deviceId = deviceId;
         _intraOpThreads = intraOpThreads;
         _logger = logger;
-        _appendCuda = appendCuda ?? ((options, device) => options.AppendExecutionProvider_CUDA(device));
+        _appendCuda = appendCuda ?? AppendCuda;
     }
+
+    /// <summary>The CUDA settings a session opened on CUDA runs under, in words, for Info and the startup log.</summary>
+    public string CudaSettings => _cudaMemoryLimitBytes is { } limit
+        ? $"CUDA device {_deviceId}, memory limit {limit / (1024 * 1024)} MiB"
+        : $"CUDA device {_deviceId}, no memory limit";
 
     /// <summary>
     /// Opens <paramref name="modelFile"/> (or <paramref name="fp16ModelFile"/> on CUDA when chosen) and
@@ -51,7 +59,7 @@ internal sealed class ExecutionProviderChooser
             if (opened is { } cuda)
             {
                 _logger.LogInformation("Model {ModelId}: execution provider {Provider} on device {Device}, precision {Precision}.", modelId, Cuda, _deviceId, cuda.Precision);
-                return (cuda.Session, new ProviderChoice(Cuda, $"CUDA device {_deviceId} started"), cuda.Precision);
+                return (cuda.Session, new ProviderChoice(Cuda, CudaSettings), cuda.Precision);
             }
 
             if (_preference == ExecutionProviderPreference.Cuda)
@@ -122,6 +130,22 @@ internal sealed class ExecutionProviderChooser
         }
 
         return options;
+    }
+
+    private void AppendCuda(SessionOptions options, int device)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        var settings = new Dictionary<string, string> { ["device_id"] = device.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (_cudaMemoryLimitBytes is { } limit)
+        {
+            // kNextPowerOfTwo (the default) may reserve up to twice what a batch needs, which a limit would
+            // turn into refusals of batches that fit; growing by what is asked keeps the limit meaningful.
+            settings["gpu_mem_limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings["arena_extend_strategy"] = "kSameAsRequested";
+        }
+
+        cuda.UpdateOptions(settings);
+        options.AppendExecutionProvider_CUDA(cuda);
     }
 
     private static string FirstLine(string? text)

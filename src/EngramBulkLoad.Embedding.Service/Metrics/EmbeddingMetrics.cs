@@ -23,6 +23,8 @@ internal sealed class EmbeddingMetrics : IDisposable
     private readonly Histogram<double> _padding;
     private readonly Histogram<double> _tokenizeSeconds;
     private readonly Histogram<double> _inferenceSeconds;
+    private Inference.CudaDeviceMemory? _cudaMemory;
+    private long? _cudaMemoryLimit;
 
     public EmbeddingMetrics()
     {
@@ -38,9 +40,19 @@ internal sealed class EmbeddingMetrics : IDisposable
         _padding = Meter.CreateHistogram<double>("embedding_batch_padding_ratio", null, "Share of a batch's tokens that are padding.");
         _tokenizeSeconds = Meter.CreateHistogram<double>("embedding_tokenize_seconds", "s", "Time to tokenize one request.");
         _inferenceSeconds = Meter.CreateHistogram<double>("embedding_inference_seconds", "s", "Time to run one batch through the model.");
+        Meter.CreateObservableGauge("embedding_gpu_memory_used_bytes", () => ObserveCuda(used: true), "By", "Memory in use on the service's CUDA device, by every process on it (cudaMemGetInfo); absent on CPU.");
+        Meter.CreateObservableGauge("embedding_gpu_memory_total_bytes", () => ObserveCuda(used: false), "By", "Memory of the service's CUDA device; absent on CPU.");
+        Meter.CreateObservableGauge("embedding_gpu_memory_limit_bytes", () => _cudaMemory is not null && _cudaMemoryLimit is { } limit ? [new Measurement<long>(limit)] : Array.Empty<Measurement<long>>(), "By", "The CUDA arena's configured limit (EmbeddingService:CudaMemoryLimitBytes); absent when unlimited or on CPU.");
     }
 
     public Meter Meter { get; }
+
+    /// <summary>Reports the memory of a CUDA device once a model runs on it.</summary>
+    public void WatchCudaDevice(int deviceId, long? limitBytes)
+    {
+        _cudaMemory ??= Inference.CudaDeviceMemory.TryOpen(deviceId);
+        _cudaMemoryLimit = limitBytes;
+    }
 
     public void RegisterQueue(string modelId, Func<int> depth) => _queues[modelId] = depth;
 
@@ -70,6 +82,14 @@ internal sealed class EmbeddingMetrics : IDisposable
         => _rejected.Add(1, new KeyValuePair<string, object?>("model", modelId), new KeyValuePair<string, object?>("reason", reason));
 
     public void OutOfMemorySplit(string modelId) => _oomSplits.Add(1, Model(modelId));
+
+    private IEnumerable<Measurement<long>> ObserveCuda(bool used)
+    {
+        if (_cudaMemory?.Read() is { } memory)
+        {
+            yield return new Measurement<long>(used ? memory.Used : memory.Total);
+        }
+    }
 
     private IEnumerable<Measurement<int>> ObserveQueues()
         => _queues.Select(q => new Measurement<int>(q.Value(), Model(q.Key)));

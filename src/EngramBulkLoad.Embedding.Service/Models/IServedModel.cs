@@ -10,6 +10,9 @@ internal interface IServedModel : IAsyncDisposable
     /// <summary>"wordpiece", "bpe", "sentencepiece" or "hashing".</summary>
     string TokenizerKind { get; }
 
+    /// <summary>Where inference runs and under which limits, e.g. "CUDA device 0, memory limit 4096 MiB", "CPU", or "none".</summary>
+    string Device { get; }
+
     /// <summary>One result per text, in order.</summary>
     Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken);
 }

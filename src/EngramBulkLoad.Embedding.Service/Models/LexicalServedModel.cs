@@ -13,6 +13,8 @@ internal sealed class LexicalServedModel(EmbeddingMetrics metrics) : IServedMode
 
     public string TokenizerKind => "hashing";
 
+    public string Device => "none";
+
     public Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         var results = new EmbeddedText[texts.Count];

@@ -28,7 +28,7 @@ internal sealed class ModelRegistry : IAsyncDisposable
     public static async Task<ModelRegistry> LoadAsync(EmbeddingServiceOptions options, EmbeddingMetrics metrics, ILoggerFactory loggers, TimeProvider timeProvider, ExecutionProviderChooser? chooser, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("EngramBulkLoad.Embedding.Service.Models");
-        chooser ??= new ExecutionProviderChooser(options.ExecutionProvider, options.CudaDeviceId, options.IntraOpThreads, logger, allowSpinning: options.AllowSpinning);
+        chooser ??= new ExecutionProviderChooser(options.ExecutionProvider, options.CudaDeviceId, options.IntraOpThreads, logger, allowSpinning: options.AllowSpinning, cudaMemoryLimitBytes: options.CudaMemoryLimitBytes);
         var folders = new List<ModelFolderOptions>(options.Models);
         if (!string.IsNullOrEmpty(options.ModelsRoot))
         {

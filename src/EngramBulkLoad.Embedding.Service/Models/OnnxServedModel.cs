@@ -20,9 +20,10 @@ internal sealed class OnnxServedModel : IServedModel
     private readonly EmbeddingMetrics _metrics;
     private readonly TimeProvider _timeProvider;
 
-    private OnnxServedModel(EmbedderInfo info, TextTokenizer tokenizer, OnnxEncoder encoder, TokenBudgetBatcher batcher, EmbeddingMetrics metrics, TimeProvider timeProvider)
+    private OnnxServedModel(EmbedderInfo info, string device, TextTokenizer tokenizer, OnnxEncoder encoder, TokenBudgetBatcher batcher, EmbeddingMetrics metrics, TimeProvider timeProvider)
     {
         Info = info;
+        Device = device;
         _tokenizer = tokenizer;
         _encoder = encoder;
         _batcher = batcher;
@@ -33,6 +34,8 @@ internal sealed class OnnxServedModel : IServedModel
     public EmbedderInfo Info { get; }
 
     public string TokenizerKind => _tokenizer.Kind;
+
+    public string Device { get; }
 
     public static async Task<OnnxServedModel> LoadAsync(ModelFolderOptions folderOptions, EmbeddingServiceOptions options, ExecutionProviderChooser chooser, EmbeddingMetrics metrics, ILogger logger, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
@@ -60,7 +63,13 @@ internal sealed class OnnxServedModel : IServedModel
         logger.LogInformation(
             "Loaded model {ModelId}: dimension {Dimension}, max length {MaxLength}, tokenizer {Tokenizer}, provider {Provider} ({Reason}), precision {Precision}, files {Hash}.",
             folder.Id, encoder.Dimension, folder.MaxSequenceLength, tokenizer.Kind, choice.Provider, choice.Reason, precision, folder.FilesHash[..12]);
-        return new OnnxServedModel(info, tokenizer, encoder, batcher, metrics, timeProvider);
+        var device = choice.Provider == ExecutionProviderChooser.Cuda ? chooser.CudaSettings : "CPU";
+        if (choice.Provider == ExecutionProviderChooser.Cuda)
+        {
+            metrics.WatchCudaDevice(options.CudaDeviceId, options.CudaMemoryLimitBytes);
+        }
+
+        return new OnnxServedModel(info, device, tokenizer, encoder, batcher, metrics, timeProvider);
     }
 
     public async Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)

@@ -33,6 +33,14 @@ public sealed class EmbeddingServiceOptions
     /// <summary>CUDA device ordinal. Default 0.</summary>
     public int CudaDeviceId { get; set; }
 
+    /// <summary>
+    /// Bytes the CUDA provider's memory arena may hold on the device (ONNX Runtime's <c>gpu_mem_limit</c>),
+    /// for a GPU shared with other replicas or models. With a limit the arena grows only by what each
+    /// allocation asks (<c>kSameAsRequested</c>), so a batch that does not fit fails to allocate and is split
+    /// and retried. Default unset: no limit beyond the device's memory.
+    /// </summary>
+    public long? CudaMemoryLimitBytes { get; set; }
+
     /// <summary>ONNX Runtime intra-op threads on CPU; 0 lets ONNX Runtime choose (one per core). Default 0.</summary>
     public int IntraOpThreads { get; set; }
 
@@ -68,6 +76,7 @@ public sealed class EmbeddingServiceOptions
         Require(GrpcPort == 0 || GrpcPort != MetricsPort, "EmbeddingService:MetricsPort", "must differ from GrpcPort: gRPC needs HTTP/2 and Prometheus scrapes HTTP/1.1.", "Pick another port.");
         Require(System.Net.IPAddress.TryParse(ListenAddress, out _), "EmbeddingService:ListenAddress", $"'{ListenAddress}' is not an IP address.", "Use 0.0.0.0 or 127.0.0.1.");
         Require(CudaDeviceId >= 0, "EmbeddingService:CudaDeviceId", $"must not be negative, found {CudaDeviceId}.", "The default is 0.");
+        Require(CudaMemoryLimitBytes is null or >= 256L * 1024 * 1024, "EmbeddingService:CudaMemoryLimitBytes", $"must be at least 268435456 (256 MiB) when set, found {CudaMemoryLimitBytes}.", "A BERT-base model alone takes about 440 MB in fp32; leave it unset for no limit.");
         Require(IntraOpThreads is >= 0 and <= 1024, "EmbeddingService:IntraOpThreads", $"must be between 0 and 1024, found {IntraOpThreads}.", "0 lets ONNX Runtime choose.");
         Require(BearerToken is null || BearerToken.Length >= 16, "EmbeddingService:BearerToken", "is shorter than 16 characters.", "Use a long random token, or leave it unset to disable authentication.");
         Require(ServeLexical || Models.Count > 0 || !string.IsNullOrEmpty(ModelsRoot), "EmbeddingService", "no model is configured and the lexical embedder is off.", "Set ModelsRoot or Models, or ServeLexical=true.");
