@@ -23,9 +23,27 @@ public sealed class CliTests
         var (exit, output, error) = await RunAsync("demo", "--snapshot", temp.File("demo"));
 
         Assert.True(exit == 0, error);
-        Assert.Matches(@"total\s+8\s+8,000\s+4,000\s+0\s+4,000\s+yes", output);
-        Assert.Contains("Embed: 4 parts, 4,000 records embedded", output, StringComparison.Ordinal);
+        Assert.Matches(@"total\s+12\s+7,872\s+3,820\s+0\s+4,052\s+yes", output);
+        Assert.Contains("Embed: 6 parts, 3,820 records embedded", output, StringComparison.Ordinal);
         Assert.Contains("Validation PASSED", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_BundledCorpus_NearDuplicatesAreOnlyTheLabelledOnesAndUnderTwoPercent()
+    {
+        // samples/generate_corpus.py repeats six texts on purpose (DUPLICATES); a realistic corpus has
+        // no others, so a newcomer is not taught that Engram swallows half of what is loaded.
+        using var temp = new TempFolder();
+
+        var (exit, output, error) = await RunAsync("demo", "--snapshot", temp.File("demo"));
+
+        Assert.True(exit == 0, error);
+        var merged = System.Text.RegularExpressions.Regex.Match(output, @"(\d+) of (\d+) memories are expected to merge into another \((\d+) have the same text");
+        Assert.True(merged.Success, output);
+        var (folded, total, identical) = (int.Parse(merged.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(merged.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(merged.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(3820, total);
+        Assert.Equal(6, identical);
+        Assert.True(folded * 50 < total, $"{folded} of {total} memories would merge: over 2 %.");
     }
 
     [Fact]
