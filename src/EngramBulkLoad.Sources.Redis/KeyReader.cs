@@ -14,7 +14,7 @@ internal static class KeyReader
     private const int Attempts = 3;
     private static readonly object Retyped = new();
 
-    public static async Task ReadAsync(IDatabase database, IReadOnlyList<KeyRead> keys, CancellationToken cancellationToken)
+    public static async Task ReadAsync(IDatabase database, IReadOnlyList<KeyRead> keys, Func<Task>? betweenRounds, CancellationToken cancellationToken)
     {
         if (keys.Count == 0)
         {
@@ -32,6 +32,11 @@ internal static class KeyReader
         }
 
         await Task.WhenAll(Task.WhenAll(types), Task.WhenAll(ttls), Task.WhenAll(expiries)).WaitAsync(cancellationToken);
+        if (betweenRounds is not null)
+        {
+            await betweenRounds();
+        }
+
         var values = new Task<object?>[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {

@@ -32,6 +32,12 @@ internal sealed class RedisSource : IRecordSource, IRepeatingSource
     private readonly Dictionary<string, MemoryIdSet> _alreadyRead = new(StringComparer.Ordinal);
     private ConnectionMultiplexer? _connection;
 
+    /// <summary>Tests only: runs after each SCAN reply, before its keys are read, to change the keyspace in between.</summary>
+    internal Func<IReadOnlyList<RedisKey>, Task>? AfterScan { get; set; }
+
+    /// <summary>Tests only: runs between the TYPE round and the value round of each reply.</summary>
+    internal Func<Task>? BetweenRounds { get; set; }
+
     public RedisSource(string name, RedisSourceOptions options, JsonElement section, ShardSpec shard)
     {
         Name = name;
@@ -103,6 +109,11 @@ internal sealed class RedisSource : IRecordSource, IRepeatingSource
         do
         {
             var (next, keys) = await ScanAsync(database, pattern, scan, collection, cancellationToken);
+            if (AfterScan is { } afterScan)
+            {
+                await afterScan(keys);
+            }
+
             var batch = new List<KeyRead>(keys.Length);
             var rejects = new List<SourceItem>();
             foreach (var key in keys)
@@ -267,7 +278,7 @@ internal sealed class RedisSource : IRecordSource, IRepeatingSource
     {
         try
         {
-            await KeyReader.ReadAsync(database, batch, cancellationToken);
+            await KeyReader.ReadAsync(database, batch, BetweenRounds, cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
