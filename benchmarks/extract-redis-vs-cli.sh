@@ -90,7 +90,7 @@ cat >"$CONFIG" <<JSON
     "patterns": [ { "match": "bench:*", "collection": "bench", "id": "capture" } ] } ] }
 JSON
 cat >"$WORK/floor.sh" <<SH
-redis-cli -p $PORT --scan --pattern 'bench:*' --count 1000 | awk '{ print "DUMP " \$0; print "PTTL " \$0 }' | redis-cli -p $PORT --pipe
+redis-cli -p $PORT --scan --pattern 'bench:*' | awk '{ print "DUMP " \$0; print "PTTL " \$0 }' | redis-cli -p $PORT --pipe
 SH
 
 RUNS="$WORK/runs.tsv"
