@@ -3,13 +3,14 @@ using EngramBulkLoad.Errors;
 using EngramBulkLoad.Sources;
 using EngramBulkLoad.Sources.Files;
 using EngramBulkLoad.Sources.PostgreSql;
+using EngramBulkLoad.Sources.Redis;
 
 namespace EngramBulkLoad.Cli;
 
 /// <summary>Every source plug-in the job knows, by kind. A new source kind adds its factory here.</summary>
 internal static class SourceRegistry
 {
-    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory()];
+    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory(), new RedisSourceFactory()];
 
     public static IReadOnlyList<string> Kinds => Factories.SelectMany(f => f.Kinds).ToList();
 

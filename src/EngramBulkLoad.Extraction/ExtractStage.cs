@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using EngramBulkLoad.Configuration;
+using EngramBulkLoad.Identity;
 using EngramBulkLoad.Snapshot;
 using EngramBulkLoad.Snapshot.Manifest;
+using EngramBulkLoad.Snapshot.Parts;
 using EngramBulkLoad.Sources;
 
 namespace EngramBulkLoad.Extraction;
@@ -94,6 +96,11 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
 
         var cursor = state?.Cursor;
         var index = state?.NextPartIndex ?? 0;
+        if (cursor is not null && source is IRepeatingSource repeating)
+        {
+            repeating.AlreadyRead(collection, await ReadIdsAsync(source.Name, collection, state!.Generation, cancellationToken));
+        }
+
         progress.Start(source.Name, collection, cursor is null ? await source.EstimateCountAsync(collection, cancellationToken) : null);
 
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -241,6 +248,36 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
         if (_partCommitted is not null)
         {
             await _partCommitted(entry, cancellationToken);
+        }
+    }
+
+    /// <summary>The memory ids of the records and rejects in a collection's parts of one generation (a resume's "already read").</summary>
+    private async Task<MemoryIdSet> ReadIdsAsync(string source, string collection, int generation, CancellationToken cancellationToken)
+    {
+        var ids = new MemoryIdSet();
+        foreach (var part in store.ReadManifest().Parts.Where(p => p.Source == source && p.Collection == collection && p.Generation == generation))
+        {
+            await AddIdsAsync(ids, part.Files.Records, PartCodecs.Records, static r => r.MemoryId, cancellationToken);
+            await AddIdsAsync(ids, part.Files.ExtractRejects, PartCodecs.Rejects, static r => r.MemoryId, cancellationToken);
+        }
+
+        return ids;
+    }
+
+    private async Task AddIdsAsync<T>(MemoryIdSet ids, PartFile? file, PartCodec<T> codec, Func<T, string?> idOf, CancellationToken cancellationToken)
+    {
+        if (file is null)
+        {
+            return;
+        }
+
+        await using var reader = await PartFileReader<T>.OpenAsync(codec, store.FullPath(file.Path), store.MigrationId, cancellationToken);
+        await foreach (var row in reader.ReadAllAsync(cancellationToken))
+        {
+            if (idOf(row) is { } id)
+            {
+                ids.Add(id);
+            }
         }
     }
 

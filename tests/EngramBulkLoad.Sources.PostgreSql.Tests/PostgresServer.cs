@@ -9,26 +9,7 @@ namespace EngramBulkLoad.Sources.PostgreSql.Tests;
 /// </summary>
 internal static class PostgresServer
 {
-    public static string ConnectionString
-    {
-        get
-        {
-            var value = Environment.GetEnvironmentVariable("EBL_TEST_POSTGRES");
-            if (!string.IsNullOrEmpty(value))
-            {
-                return value;
-            }
-
-            const string Reason = "EBL_TEST_POSTGRES is not set: run ./test.sh, which starts PostgreSQL and sets it.";
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                Assert.Fail("Under CI=true the PostgreSQL tests must run. " + Reason);
-            }
-
-            Assert.Skip(Reason);
-            return string.Empty;
-        }
-    }
+    public static string ConnectionString => EngramBulkLoad.Tests.Shared.ServerVariable.Require("EBL_TEST_POSTGRES", "PostgreSQL");
 
     /// <summary>Creates a fresh schema with the given DDL/DML and returns its name.</summary>
     public static async Task<string> CreateSchemaAsync(string sql, CancellationToken cancellationToken)

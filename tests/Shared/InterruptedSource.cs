@@ -7,9 +7,10 @@ namespace EngramBulkLoad.Tests.Shared;
 /// <summary>
 /// A source that dies after a number of items, as a killed process or a dropped connection would.
 /// Compiled into every test project that proves extraction resumes without loss or duplicates.
-/// A watermark of the inner source is passed through, so a killed backfill can be tested as well.
+/// A watermark of the inner source is passed through, so a killed backfill can be tested as well, and so is
+/// a repeating source's "already read" set.
 /// </summary>
-internal sealed class InterruptedSource(IRecordSource inner, int failAfter) : IRecordSource, IWatermarkedSource
+internal sealed class InterruptedSource(IRecordSource inner, int failAfter) : IRecordSource, IWatermarkedSource, IRepeatingSource
 {
     public string Name => inner.Name;
 
@@ -43,6 +44,8 @@ internal sealed class InterruptedSource(IRecordSource inner, int failAfter) : IR
         => ((IWatermarkedSource)inner).ReadWatermarkAsync(collection, above, cancellationToken);
 
     public string BackfillCursor(string collection, string? above, string upTo) => ((IWatermarkedSource)inner).BackfillCursor(collection, above, upTo);
+
+    public void AlreadyRead(string collection, EngramBulkLoad.Identity.MemoryIdSet memoryIds) => (inner as IRepeatingSource)?.AlreadyRead(collection, memoryIds);
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -18,6 +18,12 @@ public static class RejectCodes
     /// <summary>A line or document could not be parsed.</summary>
     public const string Malformed = "malformed";
 
+    /// <summary>A value is binary data, not UTF-8 text, so it cannot become content or text metadata.</summary>
+    public const string NotText = "not_text";
+
+    /// <summary>The item was listed (a Redis SCAN) but had expired or been deleted, or kept changing type, when it was read.</summary>
+    public const string Vanished = "vanished";
+
     /// <summary>Two records in one source have the same key; the first one is kept.</summary>
     public const string DuplicateKey = "duplicate_key";
 
