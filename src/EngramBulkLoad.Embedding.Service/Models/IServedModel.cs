@@ -10,6 +10,7 @@ internal interface IServedModel : IAsyncDisposable
     /// <summary>"wordpiece", "bpe", "sentencepiece" or "hashing".</summary>
     string TokenizerKind { get; }
 
-    /// <summary>One result per text, in order.</summary>
-    Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken);
+    /// <summary>One result per text, in order. <paramref name="deadline"/> is the caller's gRPC deadline, if any.</summary>
+    /// <exception cref="Admission.OverloadedException">Refused or dropped for overload.</exception>
+    Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, DateTimeOffset? deadline, CancellationToken cancellationToken);
 }
