@@ -30,6 +30,7 @@ internal sealed class PendingRequest
         CancellationToken = cancellationToken;
         if (texts.Count == 0)
         {
+            reservation.Release();
             _completion.SetResult(_results);
         }
     }
@@ -82,13 +83,23 @@ internal sealed class PendingRequest
         Computed++;
         if (--_remaining == 0)
         {
+            Reservation.Release();
             _completion.TrySetResult(_results);
         }
     }
 
-    public void Fail(Exception exception) => _completion.TrySetException(exception);
+    // The capacity is released before the caller can see the outcome, so the metrics never lag behind an answer.
+    public void Fail(Exception exception)
+    {
+        Reservation.Release();
+        _completion.TrySetException(exception);
+    }
 
-    public void Cancel() => _completion.TrySetCanceled(CancellationToken);
+    public void Cancel()
+    {
+        Reservation.Release();
+        _completion.TrySetCanceled(CancellationToken);
+    }
 }
 
 /// <summary>One text of a request, as offered to the batch planner.</summary>

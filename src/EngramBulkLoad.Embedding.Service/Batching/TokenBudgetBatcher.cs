@@ -90,8 +90,6 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
 
         reservation.Reconcile(tokens);
         var request = new PendingRequest(texts, reservation, Interlocked.Increment(ref _sequence), cancellationToken);
-        // Whatever the outcome, the capacity comes back when the answer is out.
-        request.Completion.ContinueWith(static (_, state) => ((AdmissionControl.Reservation)state!).Release(), reservation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         if (texts.Count == 0)
         {
             return request.Completion;
