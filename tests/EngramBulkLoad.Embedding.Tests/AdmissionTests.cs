@@ -80,14 +80,17 @@ public sealed class AdmissionTests
         admission.RecordBatch(1000, TimeSpan.FromSeconds(1));
         admission.Admit([.. Enumerable.Repeat(new string('a', 98), 100)], null);
 
-        // 10,000 tokens ahead at 1,000 tokens/s: 10 s, plus its own 100; the caller allows 5 s.
+        // 10,000 tokens ahead at 1,000 tokens/s: 10 s, plus its own 100. Admission plans with half the time
+        // left: a 5 s deadline gives 2.5 s; 20 s gives 10 s, too little for 10.1 s; 25 s is enough.
         var error = Assert.Throws<OverloadedException>(() => admission.Admit([new string('b', 98)], time.GetUtcNow().AddSeconds(5)));
-        var later = admission.Admit([new string('b', 98)], time.GetUtcNow().AddSeconds(20));
+        var tight = Assert.Throws<OverloadedException>(() => admission.Admit([new string('b', 98)], time.GetUtcNow().AddSeconds(20)));
+        var later = admission.Admit([new string('b', 98)], time.GetUtcNow().AddSeconds(25));
 
         Assert.Equal("deadline", error.Reason);
-        // Refused on the backlog alone (10 s against 5 s), before its own texts were even measured.
-        Assert.Equal(5.0, error.RetryAfter.TotalSeconds, 3);
-        Assert.Equal(time.GetUtcNow().AddSeconds(20), later.Deadline);
+        // Refused on the backlog alone (10 s against 2.5 s), before its own texts were even measured.
+        Assert.Equal(7.5, error.RetryAfter.TotalSeconds, 3);
+        Assert.Equal(0.1, tight.RetryAfter.TotalSeconds, 3);
+        Assert.Equal(time.GetUtcNow().AddSeconds(25), later.Deadline);
     }
 
     [Fact]
@@ -143,6 +146,34 @@ public sealed class AdmissionTests
         Assert.Equal("expired", error.Reason);
         Assert.DoesNotContain(inference.Batches, b => b.Contains(2) || b.Contains(3));
         await WaitUntilAsync(() => batcher.Admission.Texts == 0);
+    }
+
+    [Fact]
+    public async Task Worker_UnstartedRequestThatCannotFinishInTime_IsDroppedBeforeCompute()
+    {
+        var time = new FakeTimeProvider();
+        var inference = new FakeInference();
+        inference.Gate.Reset();
+        await using var batcher = NewBatcher(inference, new BatchingOptions { TokenBudget = 10_000, MaxBatchTexts = 4, SortWindow = 4 }, time);
+        var first = Submit(batcher, [Text(1, 400)]);
+        await inference.Entered.Task.DefaultTimeout();
+        // Admitted before any throughput was measured, so admission could not judge their deadlines.
+        var ahead = Submit(batcher, [.. Enumerable.Range(0, 10).Select(i => Text(300 + i, 200))], time.GetUtcNow().AddSeconds(25));
+        var behind = Submit(batcher, [Text(2, 500)], time.GetUtcNow().AddSeconds(27));
+
+        // Now 100 tokens/s, 4 s later: the 2,000 tokens ahead end at 24 s (deadline 25 s), the 500 behind
+        // them at 29 s, past their deadline of 27 s.
+        batcher.Admission.RecordBatch(100, TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(4));
+        inference.Gate.Set();
+
+        await first.DefaultTimeout();
+        var error = await Assert.ThrowsAsync<OverloadedException>(() => behind).DefaultTimeout();
+        await ahead.DefaultTimeout();
+
+        Assert.Equal("expired", error.Reason);
+        Assert.Contains("dropped before it, after 0 of 1 texts had run", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(inference.Batches, b => b.Contains(2));
     }
 
     [Fact]

@@ -13,12 +13,19 @@ internal sealed class AdmissionControl
 {
     private static readonly TimeSpan UnknownRetryAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinRetryAfter = TimeSpan.FromMilliseconds(100);
+
+    // The estimate must fit in this share of the time left: throughput wobbles (other processes, a GC, the
+    // mix of lengths), and a request admitted on a knife's edge is computed and then thrown away. Half still
+    // leaves a backlog of seconds to keep the model busy, which is all goodput needs.
+    internal const double Headroom = 0.5;
     private readonly Lock _lock = new();
     private readonly TimeProvider _timeProvider;
     private readonly string _modelId;
     private long _texts;
     private long _tokens;
     private double _tokensPerSecond;
+    private double _recentTokens;
+    private double _recentSeconds;
 
     public AdmissionControl(string modelId, int maxSequenceLength, long maxTexts, long maxTokens, TimeSpan maxLatency, TimeProvider timeProvider)
     {
@@ -93,7 +100,10 @@ internal sealed class AdmissionControl
         return new Reservation(this, texts.Count, estimate, deadline);
     }
 
-    /// <summary>Records one batch's real tokens and inference time, for deadline estimates.</summary>
+    /// <summary>
+    /// Records one round of the batcher: real tokens computed and the wall time the round took (planning
+    /// and inference), for deadline estimates.
+    /// </summary>
     public void RecordBatch(long realTokens, TimeSpan elapsed)
     {
         if (realTokens <= 0 || elapsed <= TimeSpan.Zero)
@@ -101,11 +111,13 @@ internal sealed class AdmissionControl
             return;
         }
 
-        var rate = realTokens / elapsed.TotalSeconds;
         lock (_lock)
         {
-            // Smoothed so one slow batch (a GC pause, a neighbour's burst) does not swing admission.
-            _tokensPerSecond = _tokensPerSecond == 0 ? rate : (0.8 * _tokensPerSecond) + (0.2 * rate);
+            // Tokens over time, both decayed per round: a time-weighted rate, so many small batches (short
+            // texts, a fixed cost each) do not outvote the long ones, and recent rounds count most.
+            _recentTokens = (_recentTokens * 0.9) + realTokens;
+            _recentSeconds = (_recentSeconds * 0.9) + elapsed.TotalSeconds;
+            _tokensPerSecond = _recentTokens / _recentSeconds;
         }
     }
 
@@ -137,10 +149,10 @@ internal sealed class AdmissionControl
             throw Overloaded("queue_tokens", DrainLocked(_tokens + tokens - MaxTokens), $"has {_tokens} of {MaxTokens} tokens admitted and unanswered and cannot take up to {tokens} more");
         }
 
-        if (DrainLocked(_tokens + tokens) is { } finish && now + finish > deadline)
+        if (DrainLocked(_tokens + tokens) is { } finish && finish > (deadline - now) * Headroom)
         {
-            var late = now + finish - deadline;
-            throw Overloaded("deadline", late, string.Create(CultureInfo.InvariantCulture, $"would finish the request in about {finish.TotalSeconds:F1} s ({_tokens} tokens ahead of it at {_tokensPerSecond:F0} tokens/s), after its deadline {(deadline - now).TotalSeconds:F1} s from now"));
+            var late = finish - ((deadline - now) * Headroom);
+            throw Overloaded("deadline", late, string.Create(CultureInfo.InvariantCulture, $"would finish the request in about {finish.TotalSeconds:F1} s ({_tokens} tokens ahead of it at {_tokensPerSecond:F0} tokens/s), too close to or after its deadline {(deadline - now).TotalSeconds:F1} s from now"));
         }
     }
 

@@ -27,6 +27,11 @@ internal sealed class PendingRequest
         _results = new EmbeddedText[texts.Count];
         _scheduled = new bool[texts.Count];
         _remaining = texts.Count;
+        foreach (var text in texts)
+        {
+            UnscheduledTokens += text.Ids.Length;
+        }
+
         CancellationToken = cancellationToken;
         if (texts.Count == 0)
         {
@@ -52,6 +57,9 @@ internal sealed class PendingRequest
     /// <summary>Texts whose vectors were computed; wasted when the request then fails or expires.</summary>
     public int Computed { get; private set; }
 
+    /// <summary>Tokens of the texts not yet given to a batch.</summary>
+    public long UnscheduledTokens { get; private set; }
+
     /// <summary>True when nobody waits for the result any more; its remaining texts are skipped.</summary>
     public bool IsAbandoned => _completion.Task.IsCompleted || CancellationToken.IsCancellationRequested;
 
@@ -70,6 +78,7 @@ internal sealed class PendingRequest
     public void MarkScheduled(int index)
     {
         _scheduled[index] = true;
+        UnscheduledTokens -= Texts[index].Ids.Length;
         while (_nextUnscheduled < _scheduled.Length && _scheduled[_nextUnscheduled])
         {
             _nextUnscheduled++;

@@ -12,7 +12,7 @@ namespace EngramBulkLoad.Embedding.Service.Batching;
 /// <summary>
 /// Batches texts from all callers of one model. Requests are admitted (or refused) by
 /// <see cref="AdmissionControl"/> before they are tokenized, then served earliest deadline first: each
-/// round takes whole requests in deadline order until <see cref="BatchingOptions.SortWindow"/> texts,
+/// round takes whole requests in deadline order until about one batch of work (see <see cref="Window"/>),
 /// plans length-sorted batches over them within the token budget, and runs the batch that holds the first
 /// waiting text of the most urgent request. Requests therefore finish one after another, most of them in
 /// time, instead of all late together; a request whose deadline passes before its texts run is dropped
@@ -43,7 +43,7 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
         _timeProvider = timeProvider ?? TimeProvider.System;
         Admission = new AdmissionControl(modelId, maxSequenceLength, options.QueueCapacity, options.TokenCapacityFor(modelId, maxSequenceLength, maxTextsPerRequest), options.MaxLatency, _timeProvider);
         _overloadLog = new OverloadLog(logger, modelId, _timeProvider);
-        _metrics.RegisterAdmitted(modelId, () => Admission.Texts, () => Admission.Tokens);
+        _metrics.RegisterAdmitted(modelId, () => Admission.Texts, () => Admission.Tokens, () => Admission.TokensPerSecond);
         _worker = Task.Factory.StartNew(WorkLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -122,6 +122,7 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
                 Insert(active, arrived);
             }
 
+            var roundStarted = _timeProvider.GetTimestamp();
             Sweep(active);
             if (active.Count == 0)
             {
@@ -150,7 +151,8 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
                 items[i].Request.MarkScheduled(items[i].Index);
             }
 
-            RunBatch(items);
+            var real = RunBatch(items);
+            Admission.RecordBatch(real, _timeProvider.GetElapsedTime(roundStarted));
         }
     }
 
@@ -172,10 +174,17 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
         return byDeadline != 0 ? byDeadline : a.Sequence.CompareTo(b.Sequence);
     }
 
-    /// <summary>Removes answered, cancelled and expired requests; counts the vectors computed for nothing.</summary>
+    /// <summary>
+    /// Removes answered, cancelled and expired requests, counting the vectors computed for nothing. A request
+    /// is expired when its deadline has passed, or when it has not started and the work ahead of it in
+    /// deadline order plus its own, at the measured throughput, ends after its deadline: computing it would
+    /// only be thrown away, and would delay the requests behind it.
+    /// </summary>
     private void Sweep(List<PendingRequest> active)
     {
         var now = _timeProvider.GetUtcNow();
+        var rate = Admission.TokensPerSecond;
+        long ahead = 0;
         active.RemoveAll(request =>
         {
             if (request.Completion.IsCompleted)
@@ -195,27 +204,36 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
                 return true;
             }
 
-            if (now >= request.Deadline)
+            var remaining = request.UnscheduledTokens;
+            var cannotFinish = request.Computed == 0 && rate > 0 && now + TimeSpan.FromSeconds((ahead + remaining) / rate) > request.Deadline;
+            if (now >= request.Deadline || cannotFinish)
             {
-                // Its texts would be late whatever happens now: computing them would only delay others.
                 var retryAfter = Admission.Drain(0) ?? TimeSpan.FromSeconds(1);
-                request.Fail(new OverloadedException("expired", retryAfter, string.Create(CultureInfo.InvariantCulture, $"Model '{_modelId}' could not answer within the request's deadline ({_options.MaxLatency.TotalSeconds:F0} s at most); {request.Computed} of {request.Texts.Count} texts had run. Retry later, send smaller requests, or add replicas.")));
+                var when = now >= request.Deadline ? "within" : "before";
+                request.Fail(new OverloadedException("expired", retryAfter, string.Create(CultureInfo.InvariantCulture, $"Model '{_modelId}' could not answer within the request's deadline ({_options.MaxLatency.TotalSeconds:F0} s at most): dropped {when} it, after {request.Computed} of {request.Texts.Count} texts had run. Retry later, send smaller requests, or add replicas.")));
                 _metrics.Dropped(_modelId, "expired", request.Computed);
                 _overloadLog.Refused("expired", retryAfter);
                 return true;
             }
 
+            ahead += remaining;
             return false;
         });
     }
 
-    /// <summary>Waiting texts of whole requests in deadline order, until the sort window is full (always all of the first request's).</summary>
+    /// <summary>
+    /// Waiting texts of whole requests in deadline order, until the window holds <see cref="BatchingOptions.SortWindow"/>
+    /// texts or one token budget's worth of tokens (always all of the first request's). The most urgent
+    /// request finishes once the window has run, so the window is kept to about one batch of work: a wider
+    /// one pads less but lets many requests progress together and finish late together.
+    /// </summary>
     private List<WorkItem> Window(List<PendingRequest> active)
     {
-        var window = new List<WorkItem>(_options.SortWindow);
+        var window = new List<WorkItem>(Math.Min(_options.SortWindow, 4096));
+        long tokens = 0;
         foreach (var request in active)
         {
-            if (window.Count >= _options.SortWindow)
+            if (window.Count >= _options.SortWindow || tokens >= _options.TokenBudget)
             {
                 break;
             }
@@ -223,13 +241,15 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
             foreach (var index in request.Unscheduled())
             {
                 window.Add(new WorkItem(request, index));
+                tokens += request.Texts[index].Ids.Length;
             }
         }
 
         return window;
     }
 
-    private void RunBatch(WorkItem[] items)
+    /// <summary>Runs one batch (halving it on out-of-memory); returns the real tokens computed.</summary>
+    private long RunBatch(WorkItem[] items)
     {
         var sequences = items.Select(i => i.Ids).ToArray();
         var started = _timeProvider.GetTimestamp();
@@ -244,9 +264,7 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
             _metrics.OutOfMemorySplit(_modelId);
             _logger.LogWarning("Model {ModelId}: batch of {Texts} texts ran out of memory; splitting it in two and retrying.", _modelId, items.Length);
             var half = items.Length / 2;
-            RunBatch(items[..half]);
-            RunBatch(items[half..]);
-            return;
+            return RunBatch(items[..half]) + RunBatch(items[half..]);
         }
         catch (Exception ex)
         {
@@ -257,18 +275,19 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
                 item.Request.Fail(ex);
             }
 
-            return;
+            return 0;
         }
 
         var elapsed = _timeProvider.GetElapsedTime(started);
         var longest = sequences.Max(s => s.Length);
         var real = sequences.Sum(s => s.Length);
         _metrics.BatchRan(_modelId, items.Length, longest * items.Length, real, elapsed);
-        Admission.RecordBatch(real, elapsed);
         for (var i = 0; i < items.Length; i++)
         {
             items[i].Request.Complete(items[i].Index, vectors[i]);
         }
+
+        return real;
     }
 
     /// <summary>Stops taking requests, finishes the admitted ones, and ends the worker.</summary>

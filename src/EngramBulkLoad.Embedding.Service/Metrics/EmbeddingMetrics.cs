@@ -13,6 +13,7 @@ internal sealed class EmbeddingMetrics : IDisposable
     public const string MeterName = "EngramBulkLoad.Embedding.Service";
 
     private readonly ConcurrentDictionary<string, (Func<long> Texts, Func<long> Tokens)> _admitted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<double>> _rates = new(StringComparer.Ordinal);
     private readonly Counter<long> _texts;
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _truncated;
@@ -31,6 +32,7 @@ internal sealed class EmbeddingMetrics : IDisposable
         Meter = new Meter(MeterName);
         Meter.CreateObservableGauge("embedding_admitted_texts", () => Observe(a => a.Texts), "{text}", "Texts admitted and not yet answered (waiting, being tokenized or running), per model.");
         Meter.CreateObservableGauge("embedding_admitted_tokens", () => Observe(a => a.Tokens), "{token}", "Tokens admitted and not yet answered (estimated until tokenized), per model.");
+        Meter.CreateObservableGauge("embedding_throughput_tokens_per_second", () => _rates.Select(r => new Measurement<double>(r.Value(), Model(r.Key))), "{token}/s", "Recent real tokens per second of the batcher, which admission uses to judge deadlines.");
         _texts = Meter.CreateCounter<long>("embedding_texts_total", "{text}", "Texts embedded.");
         _tokens = Meter.CreateCounter<long>("embedding_tokens_total", "{token}", "Real (unpadded) tokens embedded.");
         _truncated = Meter.CreateCounter<long>("embedding_truncated_total", "{text}", "Texts cut to the model's maximum length.");
@@ -47,7 +49,11 @@ internal sealed class EmbeddingMetrics : IDisposable
 
     public Meter Meter { get; }
 
-    public void RegisterAdmitted(string modelId, Func<long> texts, Func<long> tokens) => _admitted[modelId] = (texts, tokens);
+    public void RegisterAdmitted(string modelId, Func<long> texts, Func<long> tokens, Func<double> tokensPerSecond)
+    {
+        _admitted[modelId] = (texts, tokens);
+        _rates[modelId] = tokensPerSecond;
+    }
 
     public void Dropped(string modelId, string reason, int computedTexts)
     {

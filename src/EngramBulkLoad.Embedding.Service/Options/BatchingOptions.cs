@@ -37,9 +37,10 @@ public sealed class BatchingOptions
     public TimeSpan MaxLatency { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Texts the batcher plans each batch from: the waiting texts of whole requests, most urgent (earliest
-    /// deadline) first, until this many. Default 1024. Larger means less padding; the most urgent request's
-    /// first waiting text is always in the next batch, so requests finish in deadline order.
+    /// Most texts the batcher plans each batch from: the waiting texts of whole requests, most urgent (earliest
+    /// deadline) first, until this many or until they hold TokenBudget tokens. Default 1024. Larger means less
+    /// padding; the most urgent request's first waiting text is always in the next batch, so requests finish
+    /// in deadline order.
     /// </summary>
     public int SortWindow { get; set; } = 1024;
 
