@@ -16,7 +16,7 @@ namespace EngramBulkLoad.Benchmarks.Embedding;
 /// <summary>
 /// The service under a burst (issue 20). In one process: the service with the harness's ONNX test model,
 /// then two phases of gRPC callers, each with its own channel as separate job shards would have.
-/// 1. Unloaded: a few closed-loop callers for a while; their texts/s is the capacity.
+/// 1. Unloaded: a few closed-loop callers for a while, waiting as asked when refused; their texts/s is the capacity.
 /// 2. Burst: N callers send M-text requests open loop (each on its own schedule, not waiting for answers)
 ///    at LOAD times the capacity for T seconds, each call with a gRPC deadline of D seconds; refused
 ///    calls are not retried (their retries would be part of the offered load).
@@ -149,9 +149,18 @@ internal static class BurstHarness
             while (clock.Elapsed < duration)
             {
                 var started = clock.Elapsed;
-                var response = await client.EmbedAsync(Request(texts, Interlocked.Add(ref next, perCall), perCall));
-                latencies.Add((clock.Elapsed - started).TotalSeconds);
-                Interlocked.Add(ref done, response.Embeddings.Count);
+                try
+                {
+                    var response = await client.EmbedAsync(Request(texts, Interlocked.Add(ref next, perCall), perCall));
+                    latencies.Add((clock.Elapsed - started).TotalSeconds);
+                    Interlocked.Add(ref done, response.Embeddings.Count);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+                {
+                    // A well-behaved caller: waits as long as the service asks (gRPC's pushback trailer), else 100 ms.
+                    var pushback = ex.Trailers.GetValue("grpc-retry-pushback-ms");
+                    await Task.Delay(TimeSpan.FromMilliseconds(long.TryParse(pushback, CultureInfo.InvariantCulture, out var ms) ? ms : 100));
+                }
             }
         })));
         return (done, clock.Elapsed, latencies.ToList());

@@ -27,6 +27,11 @@ internal sealed class AdmissionControl
     private double _recentTokens;
     private double _recentSeconds;
 
+    // Real tokens per estimated token, learned from tokenized requests: the estimate is an upper bound (one
+    // token per UTF-8 byte), several times the truth for ordinary words, which would make the deadline check
+    // refuse requests it could serve. Capacity still counts the bound until a request is tokenized.
+    private double _tokensPerEstimate = 1;
+
     public AdmissionControl(string modelId, int maxSequenceLength, long maxTexts, long maxTokens, TimeSpan maxLatency, TimeProvider timeProvider)
     {
         _modelId = modelId;
@@ -149,7 +154,7 @@ internal sealed class AdmissionControl
             throw Overloaded("queue_tokens", DrainLocked(_tokens + tokens - MaxTokens), $"has {_tokens} of {MaxTokens} tokens admitted and unanswered and cannot take up to {tokens} more");
         }
 
-        if (DrainLocked(_tokens + tokens) is { } finish && finish > (deadline - now) * Headroom)
+        if (DrainLocked(_tokens + (long)(tokens * _tokensPerEstimate)) is { } finish && finish > (deadline - now) * Headroom)
         {
             var late = finish - ((deadline - now) * Headroom);
             throw Overloaded("deadline", late, string.Create(CultureInfo.InvariantCulture, $"would finish the request in about {finish.TotalSeconds:F1} s ({_tokens} tokens ahead of it at {_tokensPerSecond:F0} tokens/s), too close to or after its deadline {(deadline - now).TotalSeconds:F1} s from now"));
@@ -175,11 +180,16 @@ internal sealed class AdmissionControl
         }
     }
 
-    private void Adjust(long tokens)
+    private void Adjust(long estimate, long actual)
     {
         lock (_lock)
         {
-            _tokens += tokens;
+            _tokens += actual - estimate;
+            if (estimate > 0)
+            {
+                var ratio = Math.Clamp((double)actual / estimate, 0.01, 1);
+                _tokensPerEstimate = (0.9 * _tokensPerEstimate) + (0.1 * ratio);
+            }
         }
     }
 
@@ -201,8 +211,7 @@ internal sealed class AdmissionControl
         {
             if (Volatile.Read(ref _released) == 0)
             {
-                var change = actualTokens - Interlocked.Exchange(ref _tokens, actualTokens);
-                owner.Adjust(change);
+                owner.Adjust(Interlocked.Exchange(ref _tokens, actualTokens), actualTokens);
             }
         }
 
