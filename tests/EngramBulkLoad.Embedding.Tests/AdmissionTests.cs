@@ -12,9 +12,11 @@ public sealed class AdmissionTests
     [Fact]
     public async Task Admit_TextsAlreadyRunning_StillCountAgainstTheCapacity()
     {
+        var metrics = new EngramBulkLoad.Embedding.Service.Metrics.EmbeddingMetrics();
+        using var exporter = new EngramBulkLoad.Embedding.Service.Metrics.PrometheusTextExporter(metrics.Meter);
         var inference = new FakeInference();
         inference.Gate.Reset();
-        await using var batcher = NewBatcher(inference, new BatchingOptions { TokenBudget = 10_000, MaxBatchTexts = 8, QueueCapacity = 10, SortWindow = 8 });
+        await using var batcher = NewBatcher(inference, new BatchingOptions { TokenBudget = 10_000, MaxBatchTexts = 8, QueueCapacity = 10, SortWindow = 8 }, metrics: metrics);
         var running = Submit(batcher, [.. Enumerable.Range(1, 6).Select(i => Text(i, 4))]);
         await inference.Entered.Task.DefaultTimeout();
 
@@ -22,6 +24,7 @@ public sealed class AdmissionTests
         var error = Assert.Throws<OverloadedException>(() => batcher.Admit(["x", "y", "z", "w", "v"], callerDeadline: null));
         var fits = Submit(batcher, [.. Enumerable.Range(7, 4).Select(i => Text(i, 4))]);
         var admittedWhileFull = batcher.Admission.Texts;
+        var scraped = exporter.Render();
         inference.Gate.Set();
         await running.DefaultTimeout();
         await fits.DefaultTimeout();
@@ -29,6 +32,8 @@ public sealed class AdmissionTests
         Assert.Equal("queue_texts", error.Reason);
         Assert.Contains("6 of 10 texts admitted and unanswered", error.Message, StringComparison.Ordinal);
         Assert.Equal(10, admittedWhileFull);
+        Assert.Contains("embedding_admitted_texts{model=\"fake\"} 10", scraped, StringComparison.Ordinal);
+        Assert.Contains("embedding_admitted_tokens{model=\"fake\"} 40", scraped, StringComparison.Ordinal);
         await WaitUntilAsync(() => batcher.Admission.Texts == 0 && batcher.Admission.Tokens == 0);
     }
 
@@ -91,6 +96,33 @@ public sealed class AdmissionTests
         Assert.Equal(7.5, error.RetryAfter.TotalSeconds, 3);
         Assert.Equal(0.1, tight.RetryAfter.TotalSeconds, 3);
         Assert.Equal(time.GetUtcNow().AddSeconds(25), later.Deadline);
+    }
+
+    [Fact]
+    public void Admit_AfterTokenizingShowedTheBoundIsHigh_JudgesDeadlinesWithTheLearnedRatio()
+    {
+        var time = new FakeTimeProvider();
+        var admission = new AdmissionControl("m", 512, maxTexts: 10_000, maxTokens: 10_000_000, TimeSpan.FromSeconds(30), time);
+        admission.RecordBatch(1000, TimeSpan.FromSeconds(1));
+        var request = new string('a', 398);
+        var holder = admission.Admit([request], null);
+
+        // Taking the 400-token bound at its word, 400 ahead plus 400 need 0.8 s: more than half of the 1.5 s left.
+        var tooTight = Assert.Throws<OverloadedException>(() => admission.Admit([request], time.GetUtcNow().AddSeconds(1.5)));
+        for (var i = 0; i < 60; i++)
+        {
+            // Each tokenized request turned out to be a quarter of its bound.
+            var learned = admission.Admit([request], null);
+            learned.Reconcile(100);
+            learned.Release();
+        }
+
+        // Now its own texts count about 100 tokens: 0.5 s.
+        var admitted = admission.Admit([request], time.GetUtcNow().AddSeconds(1.5));
+        holder.Release();
+
+        Assert.Equal("deadline", tooTight.Reason);
+        Assert.Equal(time.GetUtcNow().AddSeconds(1.5), admitted.Deadline);
     }
 
     [Fact]
