@@ -10,6 +10,13 @@ using EngramBulkLoad.Embedding.TestModels;
 //   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --micro   (BenchmarkDotNet: vector encodings)
 //   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --write-model DIR [--hidden N] [--layers N]
 //       (writes the harness's model folder to DIR and exits: the end-to-end ONNX benchmark runs the job with --model DIR)
+//   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --burst [--callers N] [--per-call M]
+//       [--seconds T] [--load 4] [--deadline 10] [--set Batching:MaxLatency=00:00:10 ...]   (overload: see BurstHarness)
+if (args.Contains("--burst"))
+{
+    return await BurstHarness.RunAsync(args);
+}
+
 if (args.Contains("--micro"))
 {
     var (packed, repeated) = VectorEncodingBenchmarks.WireSizes();

@@ -44,6 +44,10 @@ public static class EmbeddingServer
             });
         });
 
+        // grpc-dotnet logs every non-OK status at Information (RpcConnectionError), which under overload is a
+        // line per refusal carrying caller strings; the service logs its refusals itself (Debug, plus one
+        // Warning per overload episode) and counts them in embedding_rejected_total.
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
         var metrics = new EmbeddingMetrics();
         var exporter = new PrometheusTextExporter(metrics.Meter);
         ModelRegistry? registry = null;
@@ -68,9 +72,18 @@ public static class EmbeddingServer
         try
         {
             registry = await ModelRegistry.LoadAsync(options, metrics, app.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System, chooser, cancellationToken);
+            foreach (var model in registry.Models)
+            {
+                ResponseSize.CheckLimit(options.Limits, model.Info.ModelId, model.Info.Dimension);
+            }
         }
         catch
         {
+            if (registry is not null)
+            {
+                await registry.DisposeAsync();
+            }
+
             await app.DisposeAsync();
             exporter.Dispose();
             metrics.Dispose();

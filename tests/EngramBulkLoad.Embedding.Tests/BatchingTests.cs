@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EngramBulkLoad.Embedding.Tests;
 
-public sealed class BatchingTests
+public sealed partial class BatchingTests
 {
     [Fact]
     public void Plan_MixedLengths_KeepsEveryBatchWithinBudgetAndTextCapAndUsesEachTextOnce()
@@ -54,7 +54,7 @@ public sealed class BatchingTests
         await using var batcher = NewBatcher(inference, new BatchingOptions { TokenBudget = 64, MaxBatchTexts = 4, QueueCapacity = 1000, SortWindow = 100 });
         var texts = Enumerable.Range(1, 50).Select(i => Text(i, i % 7 + 2)).ToArray();
 
-        var results = await batcher.SubmitAsync(texts, TestContext.Current.CancellationToken).DefaultTimeout();
+        var results = await Submit(batcher, texts).DefaultTimeout();
 
         Assert.Equal(Enumerable.Range(1, 50), results.Select(r => (int)r.Vector[0]));
         Assert.True(inference.BatchSizes.Count >= 13);
@@ -68,11 +68,11 @@ public sealed class BatchingTests
         await using var batcher = NewBatcher(inference, new BatchingOptions { TokenBudget = 10_000, MaxBatchTexts = 32, QueueCapacity = 1000, SortWindow = 64 });
         // Hold the worker on a first text so that all 32 are queued when it looks again.
         inference.Gate.Reset();
-        var blocker = batcher.SubmitAsync([Text(0, 5)], TestContext.Current.CancellationToken);
+        var blocker = Submit(batcher, [Text(0, 5)]);
         await inference.Entered.Task.DefaultTimeout();
         var texts = Enumerable.Range(1, 32).Select(i => Text(i, 5)).ToArray();
 
-        var pending = batcher.SubmitAsync(texts, TestContext.Current.CancellationToken);
+        var pending = Submit(batcher, texts);
         inference.Gate.Set();
         var results = await pending.DefaultTimeout();
         await blocker.DefaultTimeout();
@@ -88,30 +88,11 @@ public sealed class BatchingTests
         var inference = new FakeInference { MaxTextsThatFit = 0 };
         await using var batcher = NewBatcher(inference, new BatchingOptions { TokenBudget = 10_000, MaxBatchTexts = 8, QueueCapacity = 1000, SortWindow = 64 });
 
-        await Assert.ThrowsAsync<InsufficientMemoryException>(() => batcher.SubmitAsync([Text(1, 4), Text(2, 4)], TestContext.Current.CancellationToken)).DefaultTimeout();
+        await Assert.ThrowsAsync<InsufficientMemoryException>(() => Submit(batcher, [Text(1, 4), Text(2, 4)])).DefaultTimeout();
         inference.MaxTextsThatFit = int.MaxValue;
-        var later = await batcher.SubmitAsync([Text(3, 4)], TestContext.Current.CancellationToken).DefaultTimeout();
+        var later = await Submit(batcher, [Text(3, 4)]).DefaultTimeout();
 
         Assert.Equal(3, (int)later[0].Vector[0]);
-    }
-
-    [Fact]
-    public async Task SubmitAsync_QueueFull_RefusesWholeRequestWithQueueFullException()
-    {
-        var inference = new FakeInference();
-        inference.Gate.Reset();
-        await using var batcher = NewBatcher(inference, new BatchingOptions { TokenBudget = 10_000, MaxBatchTexts = 1, QueueCapacity = 4, SortWindow = 1 });
-        var first = batcher.SubmitAsync([Text(1, 3)], TestContext.Current.CancellationToken);
-        await inference.Entered.Task.DefaultTimeout();
-        var waiting = batcher.SubmitAsync([Text(2, 3), Text(3, 3), Text(4, 3)], TestContext.Current.CancellationToken);
-
-        // Admission is decided synchronously, before any task exists.
-        var error = Assert.Throws<QueueFullException>(() => { _ = batcher.SubmitAsync([Text(5, 3), Text(6, 3)], TestContext.Current.CancellationToken); });
-        inference.Gate.Set();
-
-        Assert.Contains("3 of 4", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, (int)(await first.DefaultTimeout())[0].Vector[0]);
-        Assert.Equal([2, 3, 4], (await waiting.DefaultTimeout()).Select(r => (int)r.Vector[0]));
     }
 
     [Fact]
@@ -124,7 +105,7 @@ public sealed class BatchingTests
         {
             var random = new Random(caller);
             var ids = Enumerable.Range(0, random.Next(1, 60)).Select(i => (caller * 1000) + i).ToArray();
-            var results = await batcher.SubmitAsync(ids.Select(id => Text(id, random.Next(2, 30))).ToArray(), TestContext.Current.CancellationToken);
+            var results = await Submit(batcher, ids.Select(id => Text(id, random.Next(2, 30))).ToArray());
             return (ids, results);
         })).ToArray();
 
@@ -139,25 +120,37 @@ public sealed class BatchingTests
     {
         await using var batcher = NewBatcher(new FakeInference(), new BatchingOptions());
 
-        var results = await batcher.SubmitAsync([Text(1, 7), new TokenizedText([2, 1, 1], Truncated: true)], TestContext.Current.CancellationToken).DefaultTimeout();
+        var results = await Submit(batcher, [Text(1, 7), new TokenizedText([2, 1, 1], Truncated: true)]).DefaultTimeout();
 
         Assert.Equal((7, false), (results[0].TokenCount, results[0].Truncated));
         Assert.Equal((3, true), (results[1].TokenCount, results[1].Truncated));
     }
 
-    private static TokenBudgetBatcher NewBatcher(FakeInference inference, BatchingOptions options)
-        => new(inference, options, new EmbeddingMetrics(), "fake", NullLogger.Instance);
+    internal static TokenBudgetBatcher NewBatcher(FakeInference inference, BatchingOptions options, TimeProvider? time = null, EmbeddingMetrics? metrics = null)
+        => new(inference, options, metrics ?? new EmbeddingMetrics(), "fake", maxSequenceLength: 512, maxTextsPerRequest: 1000, NullLogger.Instance, time);
+
+    /// <summary>Admits and submits, as the served model does; the stand-in strings give the estimate the text's own length.</summary>
+    internal static Task<EmbeddedText[]> Submit(TokenBudgetBatcher batcher, TokenizedText[] texts, DateTimeOffset? deadline = null)
+    {
+        var reservation = batcher.Admit(Strings(texts), deadline);
+        return batcher.SubmitAsync(texts, reservation, TestContext.Current.CancellationToken);
+    }
+
+    internal static string[] Strings(TokenizedText[] texts) => texts.Select(t => new string('a', t.Ids.Length - 2)).ToArray();
 
     // The first id identifies the text; the fake model returns it as the vector's first value.
-    private static TokenizedText Text(int id, int length) => new([id, .. Enumerable.Repeat(1, length - 1)], Truncated: false);
+    internal static TokenizedText Text(int id, int length) => new([id, .. Enumerable.Repeat(1, length - 1)], Truncated: false);
 
-    private sealed class FakeInference : IBatchInference
+    internal sealed class FakeInference : IBatchInference
     {
         public ManualResetEventSlim Gate { get; } = new(initialState: true);
 
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public ConcurrentQueue<int> BatchSizes { get; } = new();
+
+        /// <summary>The first id of every text run, batch by batch.</summary>
+        public ConcurrentQueue<int[]> Batches { get; } = new();
 
         public ConcurrentQueue<int> AttemptedSizes { get; } = new();
 
@@ -176,6 +169,7 @@ public sealed class BatchingTests
             }
 
             BatchSizes.Enqueue(sequences.Count);
+            Batches.Enqueue(sequences.Select(x => x[0]).ToArray());
             return sequences.Select(s => new float[] { s[0], 0 }).ToArray();
         }
 

@@ -20,7 +20,8 @@ public sealed class LimitsAuthAndMetricsTests : IAsyncLifetime
             ModelsRoot = _folder.Path,
             ExecutionProvider = ExecutionProviderPreference.Cpu,
             BearerToken = Token,
-            Limits = new RequestLimitOptions { MaxTextsPerRequest = 10, MaxCharsPerText = 200, MaxReceiveMessageBytes = 64 * 1024 },
+            // 10 lexical vectors of 768 values take 31 KB; 40 KB leaves room for short ids only.
+            Limits = new RequestLimitOptions { MaxTextsPerRequest = 10, MaxCharsPerText = 200, MaxReceiveMessageBytes = 64 * 1024, MaxSendMessageBytes = 40_000 },
             Batching = new BatchingOptions { QueueCapacity = 100 },
         });
     }
@@ -84,6 +85,43 @@ public sealed class LimitsAuthAndMetricsTests : IAsyncLifetime
         Assert.DoesNotContain("confidential", error.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \t\n ")]
+    public async Task Embed_EmptyText_IsInvalidArgumentNamingTheItem(string text)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => _server.Client.EmbedAsync(ServiceVectorTests.Request("", ("ok", "hello"), ("row-9", text)), Auth(), cancellationToken: TestContext.Current.CancellationToken).ResponseAsync).DefaultTimeout();
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("'row-9' (item 1) is empty or only whitespace", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Embed_ModelNameWithNewlineAndHugeLength_IsEchoedEscapedAndCut()
+    {
+        var name = "mpnet\n2026-01-01 INFO forged entry " + new string('x', 5000);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => _server.Client.EmbedAsync(ServiceVectorTests.Request(name, ("a", "hello")), Auth(), cancellationToken: TestContext.Current.CancellationToken).ResponseAsync).DefaultTimeout();
+
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        Assert.DoesNotContain("\n", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("'mpnet\\n2026-01-01 INFO forged entry", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("chars in all", error.Status.Detail, StringComparison.Ordinal);
+        Assert.True(error.Status.Detail.Length < 400, error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Embed_ResponseWouldExceedTheSendLimit_IsInvalidArgumentBeforeInference()
+    {
+        // Ten 4,000-character ids fit the 64 KiB request limit, but echoed with ten 768-value vectors they exceed 40 KB.
+        var items = Enumerable.Range(0, 10).Select(i => (new string('i', 4000) + i, "hello")).ToArray();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => _server.Client.EmbedAsync(ServiceVectorTests.Request("lexical-hash-768-v1", items), Auth(), cancellationToken: TestContext.Current.CancellationToken).ResponseAsync).DefaultTimeout();
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("over the service's limit of 40000 bytes (Limits:MaxSendMessageBytes)", error.Status.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Embed_MessageLargerThanAllowed_IsRefusedByTheServer()
     {
@@ -105,7 +143,9 @@ public sealed class LimitsAuthAndMetricsTests : IAsyncLifetime
 
         Assert.Contains("# TYPE embedding_texts_total counter", text, StringComparison.Ordinal);
         Assert.Contains("embedding_texts_total{model=\"mpnet\"} 2", text, StringComparison.Ordinal);
-        Assert.Contains("embedding_queue_depth{model=\"mpnet\"} 0", text, StringComparison.Ordinal);
+        // Admitted, unanswered work: nothing once the answer is out.
+        Assert.Contains("embedding_admitted_texts{model=\"mpnet\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("embedding_admitted_tokens{model=\"mpnet\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("embedding_batch_padding_ratio_bucket{model=\"mpnet\",le=\"+Inf\"}", text, StringComparison.Ordinal);
         Assert.Contains("embedding_batch_tokens_count{model=\"mpnet\"}", text, StringComparison.Ordinal);
         Assert.Contains("embedding_inference_seconds_sum{model=\"mpnet\"}", text, StringComparison.Ordinal);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Threading.Channels;
+using EngramBulkLoad.Embedding.Service.Admission;
 using EngramBulkLoad.Embedding.Service.Inference;
 using EngramBulkLoad.Embedding.Service.Metrics;
 using EngramBulkLoad.Embedding.Service.Options;
@@ -8,11 +10,14 @@ using Microsoft.Extensions.Logging;
 namespace EngramBulkLoad.Embedding.Service.Batching;
 
 /// <summary>
-/// Batches texts from all callers of one model. Texts wait in a queue bounded by
-/// <see cref="BatchingOptions.QueueCapacity"/>; one worker keeps up to <see cref="BatchingOptions.SortWindow"/>
-/// of them in a pool and repeatedly runs the length-sorted batch, within the token budget, that holds the
-/// oldest text. A batch that runs out of device memory is halved and retried; only a single text that
-/// still does not fit fails.
+/// Batches texts from all callers of one model. Requests are admitted (or refused) by
+/// <see cref="AdmissionControl"/> before they are tokenized, then served earliest deadline first: each
+/// round takes whole requests in deadline order until about one batch of work (see <see cref="Window"/>),
+/// plans length-sorted batches over them within the token budget, and runs the batch that holds the first
+/// waiting text of the most urgent request. Requests therefore finish one after another, most of them in
+/// time, instead of all late together; a request whose deadline passes before its texts run is dropped
+/// without computing them. A batch that runs out of device memory is halved and retried; only a single
+/// text that still does not fit fails.
 /// </summary>
 internal sealed class TokenBudgetBatcher : IAsyncDisposable
 {
@@ -22,13 +27,13 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
     private readonly string _modelId;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
-    // The channel itself is unbounded; _queued bounds it, because a request must be admitted whole or not at all.
-    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Lock _admission = new();
+    private readonly OverloadLog _overloadLog;
+    // Unbounded as a channel, bounded by admission: only admitted requests are written to it.
+    private readonly Channel<PendingRequest> _arrivals = Channel.CreateUnbounded<PendingRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _worker;
-    private int _queued;
+    private long _sequence;
 
-    public TokenBudgetBatcher(IBatchInference inference, BatchingOptions options, EmbeddingMetrics metrics, string modelId, ILogger logger, TimeProvider? timeProvider = null)
+    public TokenBudgetBatcher(IBatchInference inference, BatchingOptions options, EmbeddingMetrics metrics, string modelId, int maxSequenceLength, int maxTextsPerRequest, ILogger logger, TimeProvider? timeProvider = null)
     {
         _inference = inference;
         _options = options;
@@ -36,40 +41,64 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
         _modelId = modelId;
         _logger = logger;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _metrics.RegisterQueue(modelId, () => Volatile.Read(ref _queued));
+        Admission = new AdmissionControl(modelId, maxSequenceLength, options.QueueCapacity, options.TokenCapacityFor(modelId, maxSequenceLength, maxTextsPerRequest), options.MaxLatency, _timeProvider);
+        _overloadLog = new OverloadLog(logger, modelId, _timeProvider);
+        _metrics.RegisterAdmitted(modelId, () => Admission.Texts, () => Admission.Tokens, () => Admission.TokensPerSecond);
         _worker = Task.Factory.StartNew(WorkLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
-    /// <summary>Texts waiting now.</summary>
-    public int QueueDepth => Volatile.Read(ref _queued);
+    public AdmissionControl Admission { get; }
 
-    /// <summary>Queues <paramref name="texts"/> and waits for all their vectors, in their order.</summary>
-    /// <exception cref="QueueFullException">The queue cannot take all the texts now.</exception>
-    public Task<EmbeddedText[]> SubmitAsync(IReadOnlyList<TokenizedText> texts, CancellationToken cancellationToken)
+    /// <summary>Texts admitted and not yet answered.</summary>
+    public long QueueDepth => Admission.Texts;
+
+    /// <summary>
+    /// Admits a request of <paramref name="texts"/> before it is tokenized; the caller submits it with
+    /// <see cref="SubmitAsync"/> or releases the reservation if it gives up.
+    /// </summary>
+    /// <exception cref="OverloadedException">No room now, or the backlog would make it miss its deadline.</exception>
+    /// <exception cref="RequestTooLargeException">The request alone exceeds the token capacity.</exception>
+    public AdmissionControl.Reservation Admit(IReadOnlyList<string> texts, DateTimeOffset? callerDeadline)
     {
-        var request = new PendingRequest(texts, cancellationToken);
+        try
+        {
+            var reservation = Admission.Admit(texts, callerDeadline);
+            _overloadLog.Admitted();
+            return reservation;
+        }
+        catch (OverloadedException ex)
+        {
+            _metrics.Rejected(_modelId, ex.Reason);
+            _overloadLog.Refused(ex.Reason, ex.RetryAfter);
+            throw;
+        }
+        catch (RequestTooLargeException)
+        {
+            _metrics.Rejected(_modelId, "request_tokens");
+            throw;
+        }
+    }
+
+    /// <summary>Queues the admitted, tokenized <paramref name="texts"/> and waits for all their vectors, in their order.</summary>
+    public Task<EmbeddedText[]> SubmitAsync(IReadOnlyList<TokenizedText> texts, AdmissionControl.Reservation reservation, CancellationToken cancellationToken)
+    {
+        long tokens = 0;
+        foreach (var text in texts)
+        {
+            tokens += text.Ids.Length;
+        }
+
+        reservation.Reconcile(tokens);
+        var request = new PendingRequest(texts, reservation, Interlocked.Increment(ref _sequence), cancellationToken);
         if (texts.Count == 0)
         {
             return request.Completion;
         }
 
-        lock (_admission)
+        if (!_arrivals.Writer.TryWrite(request))
         {
-            var queued = _queued;
-            if (queued + texts.Count > _options.QueueCapacity)
-            {
-                _metrics.Rejected(_modelId, "queue_full");
-                throw new QueueFullException(_modelId, texts.Count, queued, _options.QueueCapacity);
-            }
-
-            Interlocked.Add(ref _queued, texts.Count);
-            for (var i = 0; i < texts.Count; i++)
-            {
-                if (!_queue.Writer.TryWrite(new WorkItem(request, i)))
-                {
-                    throw new ObjectDisposedException(nameof(TokenBudgetBatcher), "The embedding service is shutting down.");
-                }
-            }
+            reservation.Release();
+            throw new ObjectDisposedException(nameof(TokenBudgetBatcher), "The embedding service is shutting down.");
         }
 
         if (cancellationToken.CanBeCanceled)
@@ -83,24 +112,21 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
 
     private async Task WorkLoopAsync()
     {
-        // The pool holds texts taken off the queue but not yet run, in arrival order. Each round runs one
-        // batch: the length-sorted batch that holds the oldest text. Sorting keeps padding low; serving
-        // the oldest first means nothing starves; running one batch at a time lets requests finish (and
-        // their callers send more) while the rest of the pool waits, so the pool stays full under load.
-        var pool = new List<WorkItem>(_options.SortWindow);
-        var reader = _queue.Reader;
+        // Active requests, earliest deadline first (arrival order among equals). Only this loop touches it.
+        var active = new List<PendingRequest>();
+        var reader = _arrivals.Reader;
         while (true)
         {
-            while (pool.Count < _options.SortWindow && reader.TryRead(out var item))
+            while (reader.TryRead(out var arrived))
             {
-                Interlocked.Decrement(ref _queued);
-                pool.Add(item);
+                Insert(active, arrived);
             }
 
-            pool.RemoveAll(static w => w.Request.IsAbandoned);
-            if (pool.Count == 0)
+            var roundStarted = _timeProvider.GetTimestamp();
+            Sweep(active);
+            if (active.Count == 0)
             {
-                // Ends when the writer is completed and the queue is drained: shutdown finishes queued work.
+                // Ends when the writer is completed and every admitted request is done: shutdown finishes admitted work.
                 if (!await reader.WaitToReadAsync(CancellationToken.None))
                 {
                     return;
@@ -109,28 +135,121 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
                 continue;
             }
 
-            var batch = NextBatch(pool);
-            RunBatch(batch.Select(i => pool[i]).ToArray());
-            foreach (var index in batch.OrderDescending())
+            var window = Window(active);
+            var lengths = new int[window.Count];
+            for (var i = 0; i < window.Count; i++)
             {
-                pool.RemoveAt(index);
+                lengths[i] = window[i].Ids.Length;
+            }
+
+            // Index 0 is the first waiting text of the most urgent request.
+            var batch = BatchPlanner.Plan(lengths, _options.TokenBudget, _options.MaxBatchTexts, _options.MaxPaddingShare).First(b => b.Contains(0));
+            var items = new WorkItem[batch.Length];
+            for (var i = 0; i < batch.Length; i++)
+            {
+                items[i] = window[batch[i]];
+                items[i].Request.MarkScheduled(items[i].Index);
+            }
+
+            var real = RunBatch(items);
+            Admission.RecordBatch(real, _timeProvider.GetElapsedTime(roundStarted));
+        }
+    }
+
+    private static void Insert(List<PendingRequest> active, PendingRequest request)
+    {
+        var index = active.Count;
+        // Arrivals mostly carry the latest deadline, so searching from the end is short.
+        while (index > 0 && Compare(active[index - 1], request) > 0)
+        {
+            index--;
+        }
+
+        active.Insert(index, request);
+    }
+
+    private static int Compare(PendingRequest a, PendingRequest b)
+    {
+        var byDeadline = a.Deadline.CompareTo(b.Deadline);
+        return byDeadline != 0 ? byDeadline : a.Sequence.CompareTo(b.Sequence);
+    }
+
+    /// <summary>
+    /// Removes answered, cancelled and expired requests, counting the vectors computed for nothing. A request
+    /// is expired when its deadline has passed, or when it has not started and the work ahead of it in
+    /// deadline order plus its own, at the measured throughput, ends after its deadline: computing it would
+    /// only be thrown away, and would delay the requests behind it.
+    /// </summary>
+    private void Sweep(List<PendingRequest> active)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var rate = Admission.TokensPerSecond;
+        long ahead = 0;
+        active.RemoveAll(request =>
+        {
+            if (request.Completion.IsCompleted)
+            {
+                if (!request.Completion.IsCompletedSuccessfully)
+                {
+                    _metrics.Dropped(_modelId, request.Completion.IsCanceled ? "cancelled" : "failed", request.Computed);
+                }
+
+                return true;
+            }
+
+            if (request.CancellationToken.IsCancellationRequested)
+            {
+                request.Cancel();
+                _metrics.Dropped(_modelId, "cancelled", request.Computed);
+                return true;
+            }
+
+            var remaining = request.UnscheduledTokens;
+            var cannotFinish = request.Computed == 0 && rate > 0 && now + TimeSpan.FromSeconds((ahead + remaining) / rate) > request.Deadline;
+            if (now >= request.Deadline || cannotFinish)
+            {
+                var retryAfter = Admission.Drain(0) ?? TimeSpan.FromSeconds(1);
+                var when = now >= request.Deadline ? "within" : "before";
+                request.Fail(new OverloadedException("expired", retryAfter, string.Create(CultureInfo.InvariantCulture, $"Model '{_modelId}' could not answer within the request's deadline ({_options.MaxLatency.TotalSeconds:F0} s at most): dropped {when} it, after {request.Computed} of {request.Texts.Count} texts had run. Retry later, send smaller requests, or add replicas.")));
+                _metrics.Dropped(_modelId, "expired", request.Computed);
+                _overloadLog.Refused("expired", retryAfter);
+                return true;
+            }
+
+            ahead += remaining;
+            return false;
+        });
+    }
+
+    /// <summary>
+    /// Waiting texts of whole requests in deadline order, until the window holds <see cref="BatchingOptions.SortWindow"/>
+    /// texts or one token budget's worth of tokens (always all of the first request's). The most urgent
+    /// request finishes once the window has run, so the window is kept to about one batch of work: a wider
+    /// one pads less but lets many requests progress together and finish late together.
+    /// </summary>
+    private List<WorkItem> Window(List<PendingRequest> active)
+    {
+        var window = new List<WorkItem>(Math.Min(_options.SortWindow, 4096));
+        long tokens = 0;
+        foreach (var request in active)
+        {
+            if (window.Count >= _options.SortWindow || tokens >= _options.TokenBudget)
+            {
+                break;
+            }
+
+            foreach (var index in request.Unscheduled())
+            {
+                window.Add(new WorkItem(request, index));
+                tokens += request.Texts[index].Ids.Length;
             }
         }
+
+        return window;
     }
 
-    private int[] NextBatch(List<WorkItem> pool)
-    {
-        var lengths = new int[pool.Count];
-        for (var i = 0; i < pool.Count; i++)
-        {
-            lengths[i] = pool[i].Ids.Length;
-        }
-
-        // Index 0 is the oldest text in the pool.
-        return BatchPlanner.Plan(lengths, _options.TokenBudget, _options.MaxBatchTexts, _options.MaxPaddingShare).First(b => b.Contains(0));
-    }
-
-    private void RunBatch(WorkItem[] items)
+    /// <summary>Runs one batch (halving it on out-of-memory); returns the real tokens computed.</summary>
+    private long RunBatch(WorkItem[] items)
     {
         var sequences = items.Select(i => i.Ids).ToArray();
         var started = _timeProvider.GetTimestamp();
@@ -145,9 +264,7 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
             _metrics.OutOfMemorySplit(_modelId);
             _logger.LogWarning("Model {ModelId}: batch of {Texts} texts ran out of memory; splitting it in two and retrying.", _modelId, items.Length);
             var half = items.Length / 2;
-            RunBatch(items[..half]);
-            RunBatch(items[half..]);
-            return;
+            return RunBatch(items[..half]) + RunBatch(items[half..]);
         }
         catch (Exception ex)
         {
@@ -158,7 +275,7 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
                 item.Request.Fail(ex);
             }
 
-            return;
+            return 0;
         }
 
         var elapsed = _timeProvider.GetElapsedTime(started);
@@ -169,16 +286,14 @@ internal sealed class TokenBudgetBatcher : IAsyncDisposable
         {
             items[i].Request.Complete(items[i].Index, vectors[i]);
         }
+
+        return real;
     }
 
-    /// <summary>Stops taking texts, finishes the queued ones, and ends the worker.</summary>
+    /// <summary>Stops taking requests, finishes the admitted ones, and ends the worker.</summary>
     public async ValueTask DisposeAsync()
     {
-        lock (_admission)
-        {
-            _queue.Writer.TryComplete();
-        }
-
+        _arrivals.Writer.TryComplete();
         await _worker;
     }
 }

@@ -12,12 +12,15 @@ internal sealed class EmbeddingMetrics : IDisposable
 {
     public const string MeterName = "EngramBulkLoad.Embedding.Service";
 
-    private readonly ConcurrentDictionary<string, Func<int>> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Func<long> Texts, Func<long> Tokens)> _admitted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<double>> _rates = new(StringComparer.Ordinal);
     private readonly Counter<long> _texts;
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _truncated;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _oomSplits;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _wasted;
     private readonly Histogram<int> _batchTexts;
     private readonly Histogram<int> _batchTokens;
     private readonly Histogram<double> _padding;
@@ -29,11 +32,15 @@ internal sealed class EmbeddingMetrics : IDisposable
     public EmbeddingMetrics()
     {
         Meter = new Meter(MeterName);
-        Meter.CreateObservableGauge("embedding_queue_depth", ObserveQueues, "{text}", "Texts waiting for a batch, per model.");
+        Meter.CreateObservableGauge("embedding_admitted_texts", () => Observe(a => a.Texts), "{text}", "Texts admitted and not yet answered (waiting, being tokenized or running), per model.");
+        Meter.CreateObservableGauge("embedding_admitted_tokens", () => Observe(a => a.Tokens), "{token}", "Tokens admitted and not yet answered (estimated until tokenized), per model.");
+        Meter.CreateObservableGauge("embedding_throughput_tokens_per_second", () => _rates.Select(r => new Measurement<double>(r.Value(), Model(r.Key))), "{token}/s", "Recent real tokens per second of the batcher, which admission uses to judge deadlines.");
         _texts = Meter.CreateCounter<long>("embedding_texts_total", "{text}", "Texts embedded.");
         _tokens = Meter.CreateCounter<long>("embedding_tokens_total", "{token}", "Real (unpadded) tokens embedded.");
         _truncated = Meter.CreateCounter<long>("embedding_truncated_total", "{text}", "Texts cut to the model's maximum length.");
-        _rejected = Meter.CreateCounter<long>("embedding_rejected_total", "{request}", "Requests refused, by reason.");
+        _rejected = Meter.CreateCounter<long>("embedding_rejected_total", "{request}", "Requests refused before any work, by reason.");
+        _dropped = Meter.CreateCounter<long>("embedding_dropped_total", "{request}", "Admitted requests not answered with vectors (expired, cancelled, failed), by reason.");
+        _wasted = Meter.CreateCounter<long>("embedding_wasted_texts_total", "{text}", "Texts computed for requests that were then dropped, by reason.");
         _oomSplits = Meter.CreateCounter<long>("embedding_oom_splits_total", "{batch}", "Batches halved after running out of memory.");
         _batchTexts = Meter.CreateHistogram<int>("embedding_batch_texts", "{text}", "Texts per inference batch.");
         _batchTokens = Meter.CreateHistogram<int>("embedding_batch_tokens", "{token}", "Padded tokens per inference batch.");
@@ -54,7 +61,21 @@ internal sealed class EmbeddingMetrics : IDisposable
         _cudaMemoryLimit = limitBytes;
     }
 
-    public void RegisterQueue(string modelId, Func<int> depth) => _queues[modelId] = depth;
+    public void RegisterAdmitted(string modelId, Func<long> texts, Func<long> tokens, Func<double> tokensPerSecond)
+    {
+        _admitted[modelId] = (texts, tokens);
+        _rates[modelId] = tokensPerSecond;
+    }
+
+    public void Dropped(string modelId, string reason, int computedTexts)
+    {
+        KeyValuePair<string, object?>[] tags = [Model(modelId), new("reason", reason)];
+        _dropped.Add(1, tags);
+        if (computedTexts > 0)
+        {
+            _wasted.Add(computedTexts, tags);
+        }
+    }
 
     public void BatchRan(string modelId, int texts, int paddedTokens, int realTokens, TimeSpan elapsed)
     {
@@ -91,8 +112,8 @@ internal sealed class EmbeddingMetrics : IDisposable
         }
     }
 
-    private IEnumerable<Measurement<int>> ObserveQueues()
-        => _queues.Select(q => new Measurement<int>(q.Value(), Model(q.Key)));
+    private IEnumerable<Measurement<long>> Observe(Func<(Func<long> Texts, Func<long> Tokens), Func<long>> pick)
+        => _admitted.Select(a => new Measurement<long>(pick(a.Value)(), Model(a.Key)));
 
     private static KeyValuePair<string, object?> Model(string modelId) => new("model", modelId);
 

@@ -75,7 +75,7 @@ internal sealed class PrometheusTextExporter : IDisposable
             Histogram<int> or Histogram<double> => new Series(BucketsFor(instrument)),
             _ => new Series(null),
         });
-        series.Add(value, replace: instrument is ObservableGauge<int>);
+        series.Add(value, replace: instrument is ObservableGauge<int> or ObservableGauge<long> or ObservableGauge<double>);
     }
 
     private static double[] BucketsFor(Instrument instrument) => instrument.Unit switch

@@ -13,6 +13,7 @@ internal interface IServedModel : IAsyncDisposable
     /// <summary>Where inference runs and under which limits, e.g. "CUDA device 0, memory limit 4096 MiB", "CPU", or "none".</summary>
     string Device { get; }
 
-    /// <summary>One result per text, in order.</summary>
-    Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken);
+    /// <summary>One result per text, in order. <paramref name="deadline"/> is the caller's gRPC deadline, if any.</summary>
+    /// <exception cref="Admission.OverloadedException">Refused or dropped for overload.</exception>
+    Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, DateTimeOffset? deadline, CancellationToken cancellationToken);
 }

@@ -15,7 +15,8 @@ internal sealed class LexicalServedModel(EmbeddingMetrics metrics) : IServedMode
 
     public string Device => "none";
 
-    public Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    // Hashing costs about as much as the admission check would; it runs on the request thread without a queue.
+    public Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         var results = new EmbeddedText[texts.Count];
         long tokens = 0;

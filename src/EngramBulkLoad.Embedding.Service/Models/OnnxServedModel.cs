@@ -59,7 +59,17 @@ internal sealed class OnnxServedModel : IServedModel
         }
 
         var info = new EmbedderInfo(folder.Id, encoder.Dimension, EmbedderKinds.Onnx, folder.MaxSequenceLength, choice.Provider, precision, folder.FilesHash);
-        var batcher = new TokenBudgetBatcher(encoder, options.Batching, metrics, folder.Id, logger, timeProvider);
+        TokenBudgetBatcher batcher;
+        try
+        {
+            batcher = new TokenBudgetBatcher(encoder, options.Batching, metrics, folder.Id, folder.MaxSequenceLength, options.Limits.MaxTextsPerRequest, logger, timeProvider);
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+
         logger.LogInformation(
             "Loaded model {ModelId}: dimension {Dimension}, max length {MaxLength}, tokenizer {Tokenizer}, provider {Provider} ({Reason}), precision {Precision}, files {Hash}.",
             folder.Id, encoder.Dimension, folder.MaxSequenceLength, tokenizer.Kind, choice.Provider, choice.Reason, precision, folder.FilesHash[..12]);
@@ -72,17 +82,31 @@ internal sealed class OnnxServedModel : IServedModel
         return new OnnxServedModel(info, device, tokenizer, encoder, batcher, metrics, timeProvider);
     }
 
-    public async Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    public async Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
-        var started = _timeProvider.GetTimestamp();
-        var tokenized = new TokenizedText[texts.Count];
-        for (var i = 0; i < texts.Count; i++)
+        // Admission before tokenizing: a refusal under overload must not cost the work it refuses.
+        var reservation = _batcher.Admit(texts, deadline);
+        Task<EmbeddedText[]> pending;
+        try
         {
-            tokenized[i] = _tokenizer.Encode(texts[i], Info.MaxSequenceLength);
+            var started = _timeProvider.GetTimestamp();
+            var tokenized = new TokenizedText[texts.Count];
+            for (var i = 0; i < texts.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                tokenized[i] = _tokenizer.Encode(texts[i], Info.MaxSequenceLength);
+            }
+
+            _metrics.Tokenized(Info.ModelId, _timeProvider.GetElapsedTime(started));
+            pending = _batcher.SubmitAsync(tokenized, reservation, cancellationToken);
+        }
+        catch
+        {
+            reservation.Release();
+            throw;
         }
 
-        _metrics.Tokenized(Info.ModelId, _timeProvider.GetElapsedTime(started));
-        var results = await _batcher.SubmitAsync(tokenized, cancellationToken);
+        var results = await pending;
         _metrics.Embedded(Info.ModelId, results.Length, results.Sum(r => (long)r.TokenCount), results.Count(r => r.Truncated));
         return results;
     }

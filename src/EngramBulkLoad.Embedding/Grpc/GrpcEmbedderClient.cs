@@ -128,20 +128,20 @@ public sealed class GrpcEmbedderClient : ITextEmbedder
             var expectedId = items[start + i].Id ?? string.Empty;
             if (!string.Equals(embedding.Id, expectedId, StringComparison.Ordinal))
             {
-                throw Failure(endpoint, $"returned id '{embedding.Id}' at position {start + i} where '{expectedId}' was sent.", "This is a service bug: results must come back in request order.");
+                throw Failure(endpoint, $"returned id {CallerText.Quote(embedding.Id)} at position {start + i} where {CallerText.Quote(expectedId)} was sent.", "This is a service bug: results must come back in request order.");
             }
 
             var vector = VectorCodec.Read(embedding);
             if (vector is null || vector.Length != _options.ExpectedDimension)
             {
-                throw Failure(endpoint, $"returned a vector of {vector?.Length ?? 0} values for id '{expectedId}'; {_options.ExpectedDimension} were expected.", "Check which model the endpoint serves (Info).");
+                throw Failure(endpoint, $"returned a vector of {vector?.Length ?? 0} values for id {CallerText.Quote(expectedId)}; {_options.ExpectedDimension} were expected.", "Check which model the endpoint serves (Info).");
             }
 
             foreach (var value in vector)
             {
                 if (!float.IsFinite(value))
                 {
-                    throw Failure(endpoint, $"returned a non-finite value in the vector for id '{expectedId}'.", "Check the model export; Engram refuses NaN and infinity.");
+                    throw Failure(endpoint, $"returned a non-finite value in the vector for id {CallerText.Quote(expectedId)}.", "Check the model export; Engram refuses NaN and infinity.");
                 }
             }
 
@@ -202,6 +202,13 @@ public sealed class GrpcEmbedderClient : ITextEmbedder
             throw Failure(endpoint, $"serves model '{model.ModelId}' with dimension {model.Dimension}, but {_options.ExpectedDimension} is required.{engram}", "Choose a 768-dimensional model (e.g. all-mpnet-base-v2, paraphrase-multilingual-mpnet-base-v2) or the lexical embedder.");
         }
 
+        // A call's vectors must fit in one response this client accepts, or every call fails after inference.
+        var responseBytes = 512 + ((long)_options.TextsPerCall * (20 + (4L * model.Dimension)));
+        if (responseBytes > _options.MaxReceiveMessageBytes)
+        {
+            throw ErrorFactory.Config("embedding.maxReceiveMessageBytes", $"{_options.MaxReceiveMessageBytes} bytes cannot hold the response to one call of {_options.TextsPerCall} texts (textsPerCall) of model '{model.ModelId}' ({model.Dimension} values each, about {responseBytes} bytes).", "Raise maxReceiveMessageBytes or lower textsPerCall.");
+        }
+
         return new EmbedderInfo(model.ModelId, model.Dimension, model.Kind, model.MaxSequenceLength, model.ExecutionProvider, model.Precision, model.FilesHash);
     }
 
@@ -233,12 +240,17 @@ public sealed class GrpcEmbedderClient : ITextEmbedder
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<RpcException>(ex => IsTransient(ex.StatusCode)),
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient),
                 MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
                 MaxDelay = options.RetryMaxDelay,
+                // An overloaded service says when to come back; without a hint, Polly's backoff applies.
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Exception is RpcException refused && RetryHint.From(refused) is { } hint
+                        ? RetryHint.Delay(hint, args.AttemptNumber, options.RetryBaseDelay, options.RetryMaxDelay, Random.Shared.NextDouble())
+                        : (TimeSpan?)null),
             });
         }
 
@@ -251,21 +263,31 @@ public sealed class GrpcEmbedderClient : ITextEmbedder
         or StatusCode.Aborted
         or StatusCode.DeadlineExceeded;
 
+    /// <summary>
+    /// Like <see cref="IsTransient(StatusCode)"/>, except that RESOURCE_EXHAUSTED counts only with a retry hint:
+    /// the service sends one with every overload refusal, while a message over a size limit (the client's or
+    /// the service's) comes without one and fails the same way every time.
+    /// </summary>
+    internal static bool IsTransient(RpcException exception)
+        => exception.StatusCode == StatusCode.ResourceExhausted ? RetryHint.From(exception) is not null : IsTransient(exception.StatusCode);
+
     private static EmbeddingException Translate(Endpoint endpoint, RpcException ex)
     {
+        var transient = IsTransient(ex);
         var fix = ex.StatusCode switch
         {
             StatusCode.Unavailable => "Check that the service runs and the address is right.",
-            StatusCode.ResourceExhausted => "The service stayed overloaded through every retry: lower maxConcurrentCalls or add replicas.",
+            StatusCode.ResourceExhausted when transient => "The service stayed overloaded through every retry: lower maxConcurrentCalls or add replicas.",
+            StatusCode.ResourceExhausted => "No retry hint came with it, so this is a message-size limit, not overload: lower textsPerCall, or raise the service's Limits:MaxSendMessageBytes / MaxReceiveMessageBytes or the client's maxReceiveMessageBytes.",
             StatusCode.DeadlineExceeded => "Raise callDeadline, lower textsPerCall, or add capacity.",
             StatusCode.Unauthenticated => "Set the bearer token the service expects (embedding.bearerToken).",
-            StatusCode.InvalidArgument => "Fix the request: see the service's limits on texts per request and characters per text.",
+            StatusCode.InvalidArgument => "Fix the request: see the service's limits on texts per request and characters per text, and leave out empty texts.",
             _ => "See the service log for details.",
         };
         return new EmbeddingException(
             $"Embedding service at {endpoint.Address} failed with {ex.StatusCode}: {ex.Status.Detail} {fix}",
             ex,
-            IsTransient(ex.StatusCode));
+            transient);
     }
 
     private static EmbeddingException Failure(Endpoint endpoint, string problem, string fix)
