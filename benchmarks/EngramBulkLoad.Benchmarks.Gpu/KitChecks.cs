@@ -22,7 +22,7 @@ internal sealed record KitSettings(
 internal sealed record Agreement(string Compared, string Left, string Right, int Texts, double MinCosine, double MeanCosine, double Goal, bool Passed, string? Skipped = null);
 
 /// <summary>One throughput point.</summary>
-internal sealed record ThroughputPoint(string Precision, string Provider, int Callers, int TokenBudget, int MaxBatchTexts, int Texts, long Tokens, double Seconds, double TextsPerSecond, double TokensPerSecond, double PaddingShare);
+internal sealed record ThroughputPoint(string Precision, string Provider, int Callers, int TokenBudget, int MaxBatchTexts, int Texts, long Tokens, double Seconds, double TextsPerSecond, double TokensPerSecond, double PaddingShare, long Refused);
 
 /// <summary>The out-of-memory check: a batch too large for the memory limit is split and retried.</summary>
 internal sealed record OomCheck(long MemoryLimitBytes, int Texts, int TokensPerText, double Splits, double MinCosine, bool Passed, string? Error = null, string? Skipped = null);
@@ -135,6 +135,7 @@ internal sealed class KitChecks(KitSettings settings)
         var deadline = TimeSpan.FromSeconds(settings.SecondsPerPoint);
         long done = 0;
         long tokens = 0;
+        long refused = 0;
         var next = -1;
         var stopwatch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, callers).Select(_ => Task.Run(
@@ -152,9 +153,19 @@ internal sealed class KitChecks(KitSettings settings)
                         request.Items.Add(new TextItem { Id = i.ToString(System.Globalization.CultureInfo.InvariantCulture), Text = texts[(start + i) % texts.Length] });
                     }
 
-                    var response = await client.EmbedAsync(request, cancellationToken: cancellationToken);
-                    Interlocked.Add(ref done, response.Embeddings.Count);
-                    Interlocked.Add(ref tokens, response.Embeddings.Sum(e => (long)e.TokenCount));
+                    try
+                    {
+                        var response = await client.EmbedAsync(request, cancellationToken: cancellationToken);
+                        Interlocked.Add(ref done, response.Embeddings.Count);
+                        Interlocked.Add(ref tokens, response.Embeddings.Sum(e => (long)e.TokenCount));
+                    }
+                    catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.ResourceExhausted)
+                    {
+                        // Admission refused (the service's overload control): wait as the service asks, as the job's client does.
+                        Interlocked.Increment(ref refused);
+                        var hint = ex.Trailers.GetValue("grpc-retry-pushback-ms");
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, int.TryParse(hint, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : 50)), cancellationToken);
+                    }
                 }
             },
             cancellationToken)).ToArray();
@@ -163,7 +174,7 @@ internal sealed class KitChecks(KitSettings settings)
         var paddedAfter = await service.ScrapeAsync("embedding_batch_tokens_sum", cancellationToken);
         var realAfter = await service.ScrapeAsync("embedding_tokens_total", cancellationToken);
         var padding = paddedAfter > padded ? 1 - ((realAfter - real) / (paddedAfter - padded)) : 0;
-        return new ThroughputPoint(service.Model.Precision, service.Model.ExecutionProvider, callers, budget, batchTexts, (int)done, tokens, seconds, done / seconds, tokens / seconds, padding);
+        return new ThroughputPoint(service.Model.Precision, service.Model.ExecutionProvider, callers, budget, batchTexts, (int)done, tokens, seconds, done / seconds, tokens / seconds, padding, refused);
     }
 
     private static Agreement Compare(string compared, string left, string right, float[][] measured, float[][] reference, double goal)

@@ -93,7 +93,7 @@ async Task<int> CheckAsync()
     if (only.Contains("throughput"))
     {
         results["throughput"] = await checks.ThroughputAsync(
-            p => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(c) {p.Provider} {p.Precision}, {p.Callers,2} callers, budget {p.TokenBudget,6}, batch <= {p.MaxBatchTexts,4}: {p.TextsPerSecond,9:F1} texts/s {p.TokensPerSecond,11:F0} tokens/s, padding {p.PaddingShare:P1}")),
+            p => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(c) {p.Provider} {p.Precision}, {p.Callers,2} callers, budget {p.TokenBudget,6}, batch <= {p.MaxBatchTexts,4}: {p.TextsPerSecond,9:F1} texts/s {p.TokensPerSecond,11:F0} tokens/s, padding {p.PaddingShare:P1}, {p.Refused} refusals")),
             cancellation);
     }
 

@@ -31,11 +31,11 @@ if oom is not None:
 points = results.get("throughput", [])
 if points:
     print("\n(c) Service throughput (gRPC, 64 texts a call):\n")
-    print("| provider | precision | callers | token budget | batch <= | texts/s | tokens/s | padding |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| provider | precision | callers | token budget | batch <= | texts/s | tokens/s | padding | refusals |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for p in points:
         print(f"| {p['provider']} | {p['precision']} | {p['callers']} | {p['token_budget']} | {p['max_batch_texts']} | "
-              f"{p['texts_per_second']:.1f} | {p['tokens_per_second']:.0f} | {p['padding_share']:.1%} |")
+              f"{p['texts_per_second']:.1f} | {p['tokens_per_second']:.0f} | {p['padding_share']:.1%} | {p['refused']} |")
 if torch:
     print(f"\n(d) PyTorch {torch['torch']} (CUDA {torch['cuda']}, {torch['device']}, attention {torch['attention']}), fp16:\n")
     print("| token budget | batch <= | texts/s | tokens/s |")
