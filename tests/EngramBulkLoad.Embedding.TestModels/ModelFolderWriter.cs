@@ -199,5 +199,5 @@ public static class ModelFolderWriter
     }
 
     private static void WriteJson(string path, string name, Dictionary<string, object> values)
-        => File.WriteAllText(System.IO.Path.Combine(path, name), JsonSerializer.Serialize(values), Encoding.UTF8);
+        => File.WriteAllText(System.IO.Path.Combine(path, name), JsonSerializer.Serialize(values), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
 }

@@ -111,14 +111,28 @@ internal static class TokenizerJsonBuilder
     private static int Id(Dictionary<string, int> vocab, string token, string file)
         => vocab.TryGetValue(token, out var id) ? id : throw new FormatException($"the special token '{token}' is not in {file}");
 
+    /// <summary>
+    /// The special tokens as transformers adds them (add_special_tokens): a token in the vocabulary keeps its
+    /// id; one that is not gets the next free id, in the order given.
+    /// </summary>
     private static JsonArray AddedTokens(Dictionary<string, int> vocab, string[] specials, string? stripsLeft)
     {
+        var next = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var token in specials)
+        {
+            if (!ids.ContainsKey(token))
+            {
+                ids[token] = vocab.TryGetValue(token, out var id) ? id : next++;
+            }
+        }
+
         var added = new JsonArray();
-        foreach (var token in specials.Distinct(StringComparer.Ordinal).Where(vocab.ContainsKey).OrderBy(t => vocab[t]))
+        foreach (var (token, id) in ids.OrderBy(p => p.Value))
         {
             added.Add(new JsonObject
             {
-                ["id"] = vocab[token],
+                ["id"] = id,
                 ["content"] = token,
                 ["single_word"] = false,
                 ["lstrip"] = token == stripsLeft,
