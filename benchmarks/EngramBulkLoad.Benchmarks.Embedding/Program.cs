@@ -10,6 +10,13 @@ using EngramBulkLoad.Embedding.TestModels;
 //   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --micro   (BenchmarkDotNet: vector encodings)
 //   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --write-model DIR [--hidden N] [--layers N]
 //       (writes the harness's model folder to DIR and exits: the end-to-end ONNX benchmark runs the job with --model DIR)
+//   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --tokenizers [--seconds N] [--rounds N]
+//       (tokenizer texts/s and id agreement: Microsoft.ML.Tokenizers as the service used it vs Hugging Face's tokenizers)
+if (args.Contains("--tokenizers"))
+{
+    return TokenizerBenchmark.Run(Argument("--seconds", 3), Argument("--rounds", 5));
+}
+
 if (args.Contains("--micro"))
 {
     var (packed, repeated) = VectorEncodingBenchmarks.WireSizes();
