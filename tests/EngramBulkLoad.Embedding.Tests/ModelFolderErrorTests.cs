@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EngramBulkLoad.Embedding.Service.Models;
+using EngramBulkLoad.Embedding.Service.Options;
 using EngramBulkLoad.Embedding.Service.Tokenization;
 using EngramBulkLoad.Embedding.TestModels;
 using EngramBulkLoad.Errors;
@@ -79,6 +80,18 @@ public sealed class ModelFolderErrorTests : IDisposable
             Assert.Equal("wordpiece", tokenizer.Kind);
             Assert.Equal("mean", folder.SentenceTransformer.Pooling.Modes);
         }
+    }
+
+    [Fact]
+    public async Task Start_PoolingDimensionDiffersFromModel_ThrowsConfigExceptionNamingPoolingConfig()
+    {
+        var path = WriteFolder("dimension");
+        File.WriteAllText(Path.Combine(path, "1_Pooling", "config.json"), "{\"word_embedding_dimension\": 384, \"pooling_mode_mean_tokens\": true}");
+        var options = new EmbeddingServiceOptions { ServeLexical = false, ExecutionProvider = ExecutionProviderPreference.Cpu, Models = [new ModelFolderOptions { Path = path }] };
+
+        var error = await Assert.ThrowsAsync<ConfigException>(() => RunningServer.StartAsync(options));
+
+        Assert.Contains("1_Pooling/config.json' says word_embedding_dimension 384, but the model's token embeddings have 16 values", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

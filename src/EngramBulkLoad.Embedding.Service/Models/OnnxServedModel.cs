@@ -69,6 +69,10 @@ internal sealed class OnnxServedModel : IServedModel
         try
         {
             encoder = new OnnxEncoder(session, tokenizer.PadId, folder.Id, folder.ConfigInt("hidden_size"), pooling);
+            if (config.WordEmbeddingDimension is { } declared && declared != encoder.HiddenSize)
+            {
+                throw ErrorFactory.Config("EmbeddingService:Models", $"'{config.PoolingFile}' says word_embedding_dimension {declared}, but the model's token embeddings have {encoder.HiddenSize} values.", "Use the Pooling folder that belongs to this model (copy it from the model's repository).");
+            }
         }
         catch
         {

@@ -13,7 +13,9 @@ namespace EngramBulkLoad.Embedding.Service.Models;
 /// <param name="IncludePrompt">1_Pooling's include_prompt (default true): false leaves the prompt's tokens out of the pooling.</param>
 /// <param name="LowerCase">sentence_bert_config.json's do_lower_case: sentence-transformers lower-cases every text before tokenizing.</param>
 /// <param name="Declared">True when the folder has modules.json; false when the defaults were taken.</param>
-internal sealed record SentenceTransformerConfig(Pooling Pooling, bool IncludePrompt, bool LowerCase, bool Declared)
+/// <param name="WordEmbeddingDimension">1_Pooling's word_embedding_dimension, checked against the model's hidden size; null when not stated.</param>
+/// <param name="PoolingFile">The Pooling config's path, for messages; null when the defaults were taken.</param>
+internal sealed record SentenceTransformerConfig(Pooling Pooling, bool IncludePrompt, bool LowerCase, bool Declared, int? WordEmbeddingDimension = null, string? PoolingFile = null)
 {
     private const string Setting = "EmbeddingService:Models";
     private const string ModulePrefix = "sentence_transformers.models.";
@@ -25,10 +27,13 @@ internal sealed record SentenceTransformerConfig(Pooling Pooling, bool IncludePr
         if (modulesFile is null)
         {
             // A Pooling folder without modules.json is still the model's declaration; normalization stays on.
-            var pooling = folder.File(Path.Combine("1_Pooling", "config.json")) is { } poolingFile
-                ? await ReadPoolingAsync(poolingFile, normalize: true, cancellationToken)
-                : (Pooling.MeanNormalized, true);
-            return new SentenceTransformerConfig(pooling.Item1, pooling.Item2, lowerCase, Declared: false);
+            if (folder.File(Path.Combine("1_Pooling", "config.json")) is { } poolingFile)
+            {
+                var (pooling, include, dimension) = await ReadPoolingAsync(poolingFile, normalize: true, cancellationToken);
+                return new SentenceTransformerConfig(pooling, include, lowerCase, Declared: false, dimension, poolingFile);
+            }
+
+            return new SentenceTransformerConfig(Pooling.MeanNormalized, IncludePrompt: true, lowerCase, Declared: false);
         }
 
         var modules = await ModelFolder.ReadJsonAsync(modulesFile, cancellationToken);
@@ -70,11 +75,11 @@ internal sealed record SentenceTransformerConfig(Pooling Pooling, bool IncludePr
 
         var poolingConfig = folder.File(Path.Combine(poolingPath, "config.json"))
             ?? throw ErrorFactory.Config(Setting, $"'{modulesFile}' lists a Pooling module in '{poolingPath}', but '{Path.Combine(folder.Path, poolingPath, "config.json")}' does not exist.", "Copy the Pooling folder (1_Pooling/config.json) from the model's repository.");
-        var (declared, includePrompt) = await ReadPoolingAsync(poolingConfig, normalize, cancellationToken);
-        return new SentenceTransformerConfig(declared, includePrompt, lowerCase, Declared: true);
+        var (declared, includePrompt, wordDimension) = await ReadPoolingAsync(poolingConfig, normalize, cancellationToken);
+        return new SentenceTransformerConfig(declared, includePrompt, lowerCase, Declared: true, wordDimension, poolingConfig);
     }
 
-    private static async Task<(Pooling Pooling, bool IncludePrompt)> ReadPoolingAsync(string file, bool normalize, CancellationToken cancellationToken)
+    private static async Task<(Pooling Pooling, bool IncludePrompt, int? WordEmbeddingDimension)> ReadPoolingAsync(string file, bool normalize, CancellationToken cancellationToken)
     {
         var config = await ModelFolder.ReadJsonAsync(file, cancellationToken);
         if (config.ValueKind != JsonValueKind.Object)
@@ -95,6 +100,7 @@ internal sealed record SentenceTransformerConfig(Pooling Pooling, bool IncludePr
         }
 
         var includePrompt = !config.TryGetProperty("include_prompt", out var include) || include.ValueKind != JsonValueKind.False;
-        return (pooling, includePrompt);
+        int? dimension = config.TryGetProperty("word_embedding_dimension", out var d) && d.TryGetInt32(out var value) ? value : null;
+        return (pooling, includePrompt, dimension);
     }
 }
