@@ -27,6 +27,17 @@ install_packages() {
   fi
 }
 
+# Hugging Face's own tokenizers (npm) are the reference the embedding tests compare token ids with.
+install_node_reference() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    log "installing nodejs and npm from Debian packages"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  command -v node >/dev/null 2>&1 || return 1
+  (cd "$ROOT/tools/hf-reference" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 start_postgres() {
@@ -74,6 +85,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+install_node_reference || { [ "${CI:-}" = "true" ] && { log "node or the npm packages of tools/hf-reference could not be installed (the tokenizer tests need Hugging Face's reference)"; exit 1; }; log "Hugging Face reference tokenizers unavailable; the tokenizer reference tests will skip"; }
 install_packages || { [ "${CI:-}" = "true" ] && { log "could not install server packages"; exit 1; }; log "server packages unavailable; server tests will skip"; }
 start_postgres || { [ "${CI:-}" = "true" ] && { log "PostgreSQL did not start (see $DATA/pg/log)"; exit 1; }; log "PostgreSQL unavailable; its tests will skip"; }
 start_redis || { [ "${CI:-}" = "true" ] && { log "Redis did not start"; exit 1; }; log "Redis unavailable; its tests will skip"; }

@@ -7,7 +7,10 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/EngramBulkLoad.Embedding.Service -c Release -r linux-x64 --self-contained false -o /app
+# Hugging Face's tokenizers run as a native library (Tokenizers.DotNet.runtime.linux-x64: glibc 2.34+ and
+# libgcc_s, both in the Ubuntu 24.04 base); no ICU is needed, the service keeps InvariantGlobalization.
+RUN dotnet publish src/EngramBulkLoad.Embedding.Service -c Release -r linux-x64 --self-contained false -o /app \
+ && test -f /app/libhf_tokenizers.so
 
 # Only a source of the ASP.NET Core runtime files; the final image is NVIDIA's.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble AS dotnet

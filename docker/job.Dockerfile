@@ -6,7 +6,10 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
+# --model runs the service's code in the job, so the job carries Hugging Face's tokenizers too
+# (libhf_tokenizers.so: glibc 2.34+ and libgcc_s, both in the Debian 12 aspnet base; no ICU needed).
 RUN dotnet publish src/EngramBulkLoad.Cli -c Release -r linux-x64 --self-contained false -o /app \
+ && test -f /app/libhf_tokenizers.so \
  && rm -f /app/libonnxruntime_providers_cuda.so /app/libonnxruntime_providers_tensorrt.so
 # (The CUDA provider is 280 MB the job never uses: with --model it runs ONNX on CPU, Auto falling back
 # to CPU when the provider is absent. GPU embedding belongs to docker/embedding-service.Dockerfile.)

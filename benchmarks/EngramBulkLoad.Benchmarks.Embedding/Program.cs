@@ -12,9 +12,16 @@ using EngramBulkLoad.Embedding.TestModels;
 //       (writes the harness's model folder to DIR and exits: the end-to-end ONNX benchmark runs the job with --model DIR)
 //   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --burst [--callers N] [--per-call M]
 //       [--seconds T] [--load 4] [--deadline 10] [--set Batching:MaxLatency=00:00:10 ...]   (overload: see BurstHarness)
+//   dotnet run -c Release --project benchmarks/EngramBulkLoad.Benchmarks.Embedding -- --tokenizers [--seconds N] [--rounds N]
+//       (tokenizer texts/s and id agreement: Microsoft.ML.Tokenizers as the service used it vs Hugging Face's tokenizers)
 if (args.Contains("--burst"))
 {
     return await BurstHarness.RunAsync(args);
+}
+
+if (args.Contains("--tokenizers"))
+{
+    return TokenizerBenchmark.Run(Argument("--seconds", 3), Argument("--rounds", 5));
 }
 
 if (args.Contains("--micro"))

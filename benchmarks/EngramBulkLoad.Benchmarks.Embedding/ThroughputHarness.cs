@@ -191,7 +191,7 @@ internal sealed class ThroughputHarness(HarnessSettings settings, string modelFo
             // The same session settings as the service's defaults.
             var chooser = new ExecutionProviderChooser(provider, 0, 0, NullLogger.Instance, allowSpinning: false);
             var (session, choice, _) = chooser.Open(folder.Id, folder.ModelFile, folder.Fp16ModelFile, PrecisionPreference.Auto);
-            return new DirectRunner(tokenizer, new OnnxEncoder(session, tokenizer.PadId, folder.Id, folder.ConfigInt("hidden_size")), folder.MaxSequenceLength, choice.Provider);
+            return new DirectRunner(tokenizer, new OnnxEncoder(session, tokenizer.PadId, folder.Id, folder.ConfigInt("hidden_size"), folder.SentenceTransformer.Pooling), folder.MaxSequenceLength, choice.Provider);
         }
 
         /// <summary>The strongest direct baseline: the whole corpus sorted by length and packed by the same token budget.</summary>

@@ -4,6 +4,7 @@ using EngramBulkLoad.Embedding.Service.Inference;
 using EngramBulkLoad.Embedding.Service.Metrics;
 using EngramBulkLoad.Embedding.Service.Models;
 using EngramBulkLoad.Embedding.Service.Options;
+using EngramBulkLoad.Errors;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -19,7 +20,17 @@ public static class EmbeddingServer
     public static async Task<WebApplication> CreateAsync(string[] args, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(args);
-        var options = builder.Configuration.GetSection(EmbeddingServiceOptions.SectionName).Get<EmbeddingServiceOptions>() ?? new EmbeddingServiceOptions();
+        EmbeddingServiceOptions options;
+        try
+        {
+            options = builder.Configuration.GetSection(EmbeddingServiceOptions.SectionName).Get<EmbeddingServiceOptions>() ?? new EmbeddingServiceOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's message names the setting and the value it could not convert.
+            throw ErrorFactory.Config(EmbeddingServiceOptions.SectionName, ex.InnerException?.Message ?? ex.Message, "Correct the value in appsettings.json or the EmbeddingService__ environment variable.");
+        }
+
         var (app, _) = await CreateAsync(builder, options, chooser: null, cancellationToken);
         return app;
     }

@@ -143,6 +143,7 @@ public static class ModelFolderWriter
         }
 
         File.WriteAllBytes(System.IO.Path.Combine(path, "sentencepiece.bpe.model"), model.ToByteArray());
+        WriteXlmrTokenizerJson(path, pieces.Skip(3).Select(p => (p.Piece, (double)p.Score)).ToList());
         WriteJson(path, "tokenizer_config.json", new Dictionary<string, object> { ["tokenizer_class"] = "XLMRobertaTokenizer", ["bos_token"] = "<s>", ["eos_token"] = "</s>", ["pad_token"] = "<pad>", ["unk_token"] = "<unk>", ["model_max_length"] = 512 });
 
         // fairseq ids: <s>=0 <pad>=1 </s>=2 <unk>=3, SentencePiece's pieces shifted by one.
@@ -153,6 +154,37 @@ public static class ModelFolderWriter
         }
 
         return vocabulary;
+    }
+
+    /// <summary>
+    /// The tokenizer.json transformers' XLMRobertaConverter writes for such a model: fairseq's four specials
+    /// first, then the pieces with their scores (a Unigram model), Metaspace pre-tokenization, &lt;s&gt; $A &lt;/s&gt;.
+    /// The model's charsmap is empty (identity), so only the collapsing of repeated spaces stays of its normalizer.
+    /// </summary>
+    private static void WriteXlmrTokenizerJson(string path, List<(string Piece, double Score)> pieces)
+    {
+        var vocab = new List<object[]> { new object[] { "<s>", 0.0 }, new object[] { "<pad>", 0.0 }, new object[] { "</s>", 0.0 }, new object[] { "<unk>", 0.0 } };
+        vocab.AddRange(pieces.Select(p => new object[] { p.Piece, p.Score }));
+        object Added(int id, string content) => new Dictionary<string, object> { ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true };
+        object Special(string id) => new Dictionary<string, object> { ["SpecialToken"] = new Dictionary<string, object> { ["id"] = id, ["type_id"] = 0 } };
+        object Sequence(string id) => new Dictionary<string, object> { ["Sequence"] = new Dictionary<string, object> { ["id"] = id, ["type_id"] = 0 } };
+        object Ids(string token, int id) => new Dictionary<string, object> { ["id"] = token, ["ids"] = new[] { id }, ["tokens"] = new[] { token } };
+        WriteJson(path, "tokenizer.json", new Dictionary<string, object>
+        {
+            ["version"] = "1.0",
+            ["added_tokens"] = new[] { Added(0, "<s>"), Added(1, "<pad>"), Added(2, "</s>"), Added(3, "<unk>") },
+            ["normalizer"] = new Dictionary<string, object> { ["type"] = "Sequence", ["normalizers"] = new[] { new Dictionary<string, object> { ["type"] = "Replace", ["pattern"] = new Dictionary<string, object> { ["Regex"] = " {2,}" }, ["content"] = " " } } },
+            ["pre_tokenizer"] = new Dictionary<string, object> { ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "always", ["split"] = true },
+            ["post_processor"] = new Dictionary<string, object>
+            {
+                ["type"] = "TemplateProcessing",
+                ["single"] = new[] { Special("<s>"), Sequence("A"), Special("</s>") },
+                ["pair"] = new[] { Special("<s>"), Sequence("A"), Special("</s>"), Special("</s>"), Sequence("B"), Special("</s>") },
+                ["special_tokens"] = new Dictionary<string, object> { ["<s>"] = Ids("<s>", 0), ["</s>"] = Ids("</s>", 2) },
+            },
+            ["decoder"] = new Dictionary<string, object> { ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "always", ["split"] = true },
+            ["model"] = new Dictionary<string, object> { ["type"] = "Unigram", ["unk_id"] = 3, ["vocab"] = vocab, ["byte_fallback"] = false },
+        });
     }
 
     /// <summary>GPT-2's byte-to-symbol table: printable bytes stand for themselves, the others map above U+0100.</summary>
@@ -167,5 +199,5 @@ public static class ModelFolderWriter
     }
 
     private static void WriteJson(string path, string name, Dictionary<string, object> values)
-        => File.WriteAllText(System.IO.Path.Combine(path, name), JsonSerializer.Serialize(values), Encoding.UTF8);
+        => File.WriteAllText(System.IO.Path.Combine(path, name), JsonSerializer.Serialize(values), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
 }

@@ -178,7 +178,7 @@ public sealed class ServiceVectorTests(ServiceFixture fixture) : IClassFixture<S
         Assert.Equal("onnx", mpnet.Kind);
         Assert.Equal("wordpiece", mpnet.Tokenizer);
         Assert.Matches("^[0-9a-f]{64}$", mpnet.FilesHash);
-        Assert.Equal(["bpe", "hashing", "sentencepiece", "wordpiece", "wordpiece"], info.Models.Select(m => m.Tokenizer).Order(StringComparer.Ordinal));
+        Assert.Equal(["bpe", "hashing", "unigram", "wordpiece", "wordpiece"], info.Models.Select(m => m.Tokenizer).Order(StringComparer.Ordinal));
         var lexical = info.Models.Single(m => m.Kind == "lexical");
         Assert.Equal(768, lexical.Dimension);
     }

@@ -82,3 +82,18 @@ internal static class Vectors
 
     public static double Cosine(IReadOnlyList<float> a, IReadOnlyList<float> b) => a.Zip(b, (x, y) => (double)x * y).Sum() / (Norm(a) * Norm(b));
 }
+
+internal static class ModelFolderLoad
+{
+    /// <summary>Loads a folder that holds only tokenizer files: the empty model.onnx it gets is never opened.</summary>
+    public static async Task<EngramBulkLoad.Embedding.Service.Models.ModelFolder> WithoutOnnxAsync(string path)
+    {
+        var onnx = Path.Combine(path, "model.onnx");
+        if (!File.Exists(onnx))
+        {
+            await File.WriteAllBytesAsync(onnx, [], TestContext.Current.CancellationToken);
+        }
+
+        return await EngramBulkLoad.Embedding.Service.Models.ModelFolder.LoadAsync(path, null, null, TestContext.Current.CancellationToken).DefaultTimeout();
+    }
+}

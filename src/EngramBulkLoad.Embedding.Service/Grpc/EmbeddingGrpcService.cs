@@ -63,7 +63,13 @@ internal sealed class EmbeddingGrpcService(ModelRegistry registry, EmbeddingServ
                 ExecutionProvider = info.ExecutionProvider,
                 FilesHash = info.FilesHash,
                 Kind = info.Kind,
-                Tokenizer = model.TokenizerKind,
+                Tokenizer = model.Pipeline.Tokenizer,
+                Pooling = model.Pipeline.Pooling,
+                Normalized = model.Pipeline.Normalized,
+                Prompt = model.Pipeline.Prompt,
+                PoolingIncludesPrompt = model.Pipeline.PoolingIncludesPrompt,
+                LowerCase = model.Pipeline.LowerCase,
+                PipelineSource = model.Pipeline.Source,
                 Device = model.Device,
             });
         }

@@ -7,7 +7,7 @@ namespace EngramBulkLoad.Embedding.Service.Inference;
 /// <summary>
 /// A sentence-transformers ONNX export run with ONNX Runtime: inputs input_ids, attention_mask and,
 /// where the model has it, token_type_ids; output last_hidden_state or token_embeddings
-/// [batch, sequence, hidden]; then mean pooling and L2 normalization.
+/// [batch, sequence, hidden]; then the model's pooling (see <see cref="Pooling"/>).
 /// </summary>
 internal sealed class OnnxEncoder : IBatchInference, IDisposable
 {
@@ -15,16 +15,18 @@ internal sealed class OnnxEncoder : IBatchInference, IDisposable
 
     private readonly InferenceSession _session;
     private readonly int _padId;
+    private readonly Pooling _pooling;
     private readonly bool _hasTokenTypes;
     private readonly TensorElementType _inputType;
     private readonly string _outputName;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
-    public OnnxEncoder(InferenceSession session, int padId, string modelId, int? configuredHidden)
+    public OnnxEncoder(InferenceSession session, int padId, string modelId, int? configuredHidden, Pooling pooling)
     {
         _session = session;
         _padId = padId;
+        _pooling = pooling;
         var inputs = session.InputMetadata;
         foreach (var required in new[] { "input_ids", "attention_mask" })
         {
@@ -50,12 +52,17 @@ internal sealed class OnnxEncoder : IBatchInference, IDisposable
         }
 
         var staticHidden = output.Dimensions.Length == 3 && output.Dimensions[2] > 0 ? output.Dimensions[2] : (int?)null;
-        Dimension = staticHidden ?? configuredHidden
+        HiddenSize = staticHidden ?? configuredHidden
             ?? throw ErrorFactory.Config("EmbeddingService:Models", $"model '{modelId}' does not state its hidden size: the output's last dimension is symbolic and config.json has no hidden_size.", "Add hidden_size to config.json.");
+        Dimension = pooling.OutputDimension(HiddenSize);
         _inputNames = _hasTokenTypes ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];
         _outputNames = [_outputName];
     }
 
+    /// <summary>Values per token embedding.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Values per pooled vector (the hidden size times the number of pooling modes).</summary>
     public int Dimension { get; }
 
     public float[][] Run(IReadOnlyList<int[]> sequences)
@@ -78,9 +85,9 @@ internal sealed class OnnxEncoder : IBatchInference, IDisposable
         using var outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
         var hidden = outputs[0];
         var outShape = hidden.GetTensorTypeAndShape().Shape;
-        if (outShape.Length != 3 || outShape[0] != batch || outShape[1] != length || outShape[2] != Dimension)
+        if (outShape.Length != 3 || outShape[0] != batch || outShape[1] != length || outShape[2] != HiddenSize)
         {
-            throw new EmbeddingException($"The model returned {_outputName} of shape [{string.Join(", ", outShape)}]; [{batch}, {length}, {Dimension}] was expected. The export does not match its config.");
+            throw new EmbeddingException($"The model returned {_outputName} of shape [{string.Join(", ", outShape)}]; [{batch}, {length}, {HiddenSize}] was expected. The export does not match its config.");
         }
 
         if (hidden.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16)
@@ -92,10 +99,10 @@ internal sealed class OnnxEncoder : IBatchInference, IDisposable
                 widened[i] = half[i].ToFloat();
             }
 
-            return MeanPooling.PoolAndNormalize(widened, lengths, length, Dimension);
+            return _pooling.Apply(widened, lengths, length, HiddenSize);
         }
 
-        return MeanPooling.PoolAndNormalize(hidden.GetTensorDataAsSpan<float>(), lengths, length, Dimension);
+        return _pooling.Apply(hidden.GetTensorDataAsSpan<float>(), lengths, length, HiddenSize);
     }
 
     public bool IsOutOfMemory(Exception exception) => IsOutOfMemoryError(exception);

@@ -11,7 +11,7 @@ internal sealed class LexicalServedModel(EmbeddingMetrics metrics) : IServedMode
 
     public EmbedderInfo Info => _embedder.Info;
 
-    public string TokenizerKind => "hashing";
+    public TextPipeline Pipeline { get; } = new("hashing", "n/a", Normalized: true, Prompt: string.Empty, PoolingIncludesPrompt: true, LowerCase: true, Source: "n/a");
 
     public string Device => "none";
 

@@ -13,8 +13,9 @@ internal sealed class ModelFolder
 {
     private static readonly string[] TokenizerFileNames =
     [
-        "vocab.txt", "vocab.json", "merges.txt", "sentencepiece.bpe.model", "spiece.model", "tokenizer.model",
+        "tokenizer.json", "vocab.txt", "vocab.json", "merges.txt", "sentencepiece.bpe.model", "spiece.model", "tokenizer.model",
         "tokenizer_config.json", "special_tokens_map.json", "sentence_bert_config.json", "config.json",
+        "modules.json", "1_Pooling/config.json",
     ];
 
     private ModelFolder(string path, string id)
@@ -40,6 +41,9 @@ internal sealed class ModelFolder
     public JsonElement SpecialTokensMap { get; private set; }
 
     public int MaxSequenceLength { get; private set; }
+
+    /// <summary>modules.json, the Pooling module's config and sentence_bert_config.json's do_lower_case.</summary>
+    public SentenceTransformerConfig SentenceTransformer { get; private set; } = null!;
 
     /// <summary>Hex SHA-256 over the names and bytes of the model and tokenizer files.</summary>
     public string FilesHash { get; private set; } = string.Empty;
@@ -67,6 +71,7 @@ internal sealed class ModelFolder
         folder.SpecialTokensMap = await ReadJsonAsync(folder.File("special_tokens_map.json"), cancellationToken);
         var sentenceBert = await ReadJsonAsync(folder.File("sentence_bert_config.json"), cancellationToken);
         folder.MaxSequenceLength = maxSequenceLength ?? ChooseMaxLength(folder.Config, folder.TokenizerConfig, sentenceBert);
+        folder.SentenceTransformer = await SentenceTransformerConfig.ReadAsync(folder, sentenceBert, cancellationToken);
         folder.FilesHash = await HashAsync(folder, cancellationToken);
         return folder;
     }
@@ -138,7 +143,8 @@ internal sealed class ModelFolder
             && (value = (int)number) > 0;
     }
 
-    private static async Task<JsonElement> ReadJsonAsync(string? file, CancellationToken cancellationToken)
+    /// <summary>The file's JSON, or default when <paramref name="file"/> is null; a config error naming the file when it is not JSON.</summary>
+    internal static async Task<JsonElement> ReadJsonAsync(string? file, CancellationToken cancellationToken)
     {
         if (file is null)
         {
@@ -154,6 +160,10 @@ internal sealed class ModelFolder
         catch (JsonException ex)
         {
             throw ErrorFactory.Config("EmbeddingService:Models", $"'{file}' is not valid JSON: {ex.Message}", "Restore the file from the model's original repository.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw ErrorFactory.Config("EmbeddingService:Models", $"'{file}' could not be read: {ex.Message}", "Make the model folder readable by the service's user.");
         }
     }
 

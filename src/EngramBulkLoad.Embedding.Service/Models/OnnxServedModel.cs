@@ -15,15 +15,18 @@ namespace EngramBulkLoad.Embedding.Service.Models;
 internal sealed class OnnxServedModel : IServedModel
 {
     private readonly TextTokenizer _tokenizer;
+    private readonly TextPreparation _preparation;
     private readonly OnnxEncoder _encoder;
     private readonly TokenBudgetBatcher _batcher;
     private readonly EmbeddingMetrics _metrics;
     private readonly TimeProvider _timeProvider;
 
-    private OnnxServedModel(EmbedderInfo info, string device, TextTokenizer tokenizer, OnnxEncoder encoder, TokenBudgetBatcher batcher, EmbeddingMetrics metrics, TimeProvider timeProvider)
+    private OnnxServedModel(EmbedderInfo info, string device, TextPipeline pipeline, TextPreparation preparation, TextTokenizer tokenizer, OnnxEncoder encoder, TokenBudgetBatcher batcher, EmbeddingMetrics metrics, TimeProvider timeProvider)
     {
         Info = info;
         Device = device;
+        Pipeline = pipeline;
+        _preparation = preparation;
         _tokenizer = tokenizer;
         _encoder = encoder;
         _batcher = batcher;
@@ -33,7 +36,7 @@ internal sealed class OnnxServedModel : IServedModel
 
     public EmbedderInfo Info { get; }
 
-    public string TokenizerKind => _tokenizer.Kind;
+    public TextPipeline Pipeline { get; }
 
     public string Device { get; }
 
@@ -46,18 +49,42 @@ internal sealed class OnnxServedModel : IServedModel
         }
 
         var tokenizer = TokenizerLoader.Load(folder);
-        var (session, choice, precision) = chooser.Open(folder.Id, folder.ModelFile, folder.Fp16ModelFile, options.Precision);
+        var config = folder.SentenceTransformer;
+        var preparation = new TextPreparation(folderOptions.Prompt ?? string.Empty, config.LowerCase);
+        // sentence-transformers' prompt_length: the prompt's tokens with the start token, without the end token.
+        var maskedPrefix = preparation.Prompt.Length > 0 && !config.IncludePrompt
+            ? Math.Max(0, tokenizer.Encode(preparation.Prepare(string.Empty), int.MaxValue).Ids.Length - 1)
+            : 0;
+        var pooling = config.Pooling with { MaskedPrefix = maskedPrefix };
         OnnxEncoder encoder;
+        (Microsoft.ML.OnnxRuntime.InferenceSession Session, ProviderChoice Choice, string Precision) opened;
         try
         {
-            encoder = new OnnxEncoder(session, tokenizer.PadId, folder.Id, folder.ConfigInt("hidden_size"));
+            opened = chooser.Open(folder.Id, folder.ModelFile, folder.Fp16ModelFile, options.Precision);
+        }
+        catch
+        {
+            tokenizer.Dispose();
+            throw;
+        }
+
+        var (session, choice, precision) = opened;
+        try
+        {
+            encoder = new OnnxEncoder(session, tokenizer.PadId, folder.Id, folder.ConfigInt("hidden_size"), pooling);
+            if (config.WordEmbeddingDimension is { } declared && declared != encoder.HiddenSize)
+            {
+                throw ErrorFactory.Config("EmbeddingService:Models", $"'{config.PoolingFile}' says word_embedding_dimension {declared}, but the model's token embeddings have {encoder.HiddenSize} values.", "Use the Pooling folder that belongs to this model (copy it from the model's repository).");
+            }
         }
         catch
         {
             session.Dispose();
+            tokenizer.Dispose();
             throw;
         }
 
+        var pipeline = new TextPipeline(tokenizer.Kind, pooling.Modes, pooling.Normalize, preparation.Prompt, config.IncludePrompt, config.LowerCase, config.Declared ? "modules.json" : "defaults");
         var info = new EmbedderInfo(folder.Id, encoder.Dimension, EmbedderKinds.Onnx, folder.MaxSequenceLength, choice.Provider, precision, folder.FilesHash);
         TokenBudgetBatcher batcher;
         try
@@ -71,15 +98,15 @@ internal sealed class OnnxServedModel : IServedModel
         }
 
         logger.LogInformation(
-            "Loaded model {ModelId}: dimension {Dimension}, max length {MaxLength}, tokenizer {Tokenizer}, provider {Provider} ({Reason}), precision {Precision}, files {Hash}.",
-            folder.Id, encoder.Dimension, folder.MaxSequenceLength, tokenizer.Kind, choice.Provider, choice.Reason, precision, folder.FilesHash[..12]);
+            "Loaded model {ModelId}: dimension {Dimension}, max length {MaxLength}, tokenizer {Tokenizer}, pooling {Pooling} ({Source}), normalized {Normalized}, prompt '{Prompt}', provider {Provider} ({Reason}), precision {Precision}, files {Hash}.",
+            folder.Id, encoder.Dimension, folder.MaxSequenceLength, tokenizer.Kind, pipeline.Pooling, pipeline.Source, pipeline.Normalized, pipeline.Prompt, choice.Provider, choice.Reason, precision, folder.FilesHash[..12]);
         var device = choice.Provider == ExecutionProviderChooser.Cuda ? chooser.CudaSettings : "CPU";
         if (choice.Provider == ExecutionProviderChooser.Cuda)
         {
             metrics.WatchCudaDevice(options.CudaDeviceId, options.CudaMemoryLimitBytes);
         }
 
-        return new OnnxServedModel(info, device, tokenizer, encoder, batcher, metrics, timeProvider);
+        return new OnnxServedModel(info, device, pipeline, preparation, tokenizer, encoder, batcher, metrics, timeProvider);
     }
 
     public async Task<EmbeddedText[]> EmbedAsync(IReadOnlyList<string> texts, DateTimeOffset? deadline, CancellationToken cancellationToken)
@@ -94,7 +121,7 @@ internal sealed class OnnxServedModel : IServedModel
             for (var i = 0; i < texts.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                tokenized[i] = _tokenizer.Encode(texts[i], Info.MaxSequenceLength);
+                tokenized[i] = _tokenizer.Encode(_preparation.Prepare(texts[i]), Info.MaxSequenceLength);
             }
 
             _metrics.Tokenized(Info.ModelId, _timeProvider.GetElapsedTime(started));
@@ -115,5 +142,6 @@ internal sealed class OnnxServedModel : IServedModel
     {
         await _batcher.DisposeAsync();
         _encoder.Dispose();
+        _tokenizer.Dispose();
     }
 }

@@ -110,8 +110,16 @@ public sealed class ModelFolderOptions
     /// <summary>Tokens beyond which a text is cut. Default: sentence_bert_config.json's max_seq_length, else tokenizer_config.json's model_max_length, else 512.</summary>
     public int? MaxSequenceLength { get; set; }
 
+    /// <summary>
+    /// Text put in front of every text before tokenizing, as sentence-transformers' prompt does: e5 models
+    /// want "passage: " for documents, bge models an instruction. Default none. Whether its tokens count in
+    /// the pooling is the model's include_prompt (1_Pooling/config.json).
+    /// </summary>
+    public string? Prompt { get; set; }
+
     internal void Validate(string path)
     {
+        EmbeddingServiceOptions.Require(Prompt is null || Prompt.Length <= 1024, path + ":Prompt", $"is {Prompt?.Length} characters long; at most 1024 were expected.", "Use the model's documented prompt, e.g. \"passage: \" for e5.");
         EmbeddingServiceOptions.Require(!string.IsNullOrWhiteSpace(Path), path + ":Path", "is empty.", "Give the model folder's path.");
         EmbeddingServiceOptions.Require(MaxSequenceLength is null or (>= 8 and <= 8192), path + ":MaxSequenceLength", $"must be between 8 and 8192, found {MaxSequenceLength}.", "Leave it unset to take the model's own limit.");
     }

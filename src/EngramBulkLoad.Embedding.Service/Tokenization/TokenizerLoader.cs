@@ -1,119 +1,147 @@
-using System.Text.RegularExpressions;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using EngramBulkLoad.Embedding.Service.Models;
 using EngramBulkLoad.Errors;
-using Microsoft.ML.Tokenizers;
+using HfTokenizer = Tokenizers.DotNet.Tokenizer;
+using HfTokenizerException = Tokenizers.DotNet.TokenizerException;
 
 namespace EngramBulkLoad.Embedding.Service.Tokenization;
 
 /// <summary>
-/// Builds a model's tokenizer from the files in its folder, choosing the kind from what is there:
-/// a SentencePiece model (XLM-R style, e.g. paraphrase-multilingual-mpnet-base-v2), vocab.json with
-/// merges.txt (byte-level BPE, RoBERTa style, e.g. codebert-base), or vocab.txt (WordPiece, e.g.
-/// all-mpnet-base-v2 and scibert). tokenizer.json alone is not enough: Microsoft.ML.Tokenizers 2.0 does not read it.
+/// Builds a model's tokenizer from its folder. tokenizer.json is read as it is (every family Hugging Face
+/// knows: WordPiece, byte-level BPE, Unigram, with their normalizers, pre-tokenizers and post-processors).
+/// A folder without it is converted as transformers converts it: vocab.txt (BERT, MPNet) with
+/// tokenizer_config.json, or vocab.json with merges.txt (RoBERTa). A SentencePiece model alone is not
+/// converted (its normalization table lives in the protobuf); the error asks for tokenizer.json.
 /// </summary>
-internal static partial class TokenizerLoader
+internal static class TokenizerLoader
 {
+    private const string Setting = "EmbeddingService:Models";
     private static readonly string[] SentencePieceFiles = ["sentencepiece.bpe.model", "spiece.model", "tokenizer.model"];
 
     public static TextTokenizer Load(ModelFolder folder)
     {
-        var tokenizerClass = folder.TokenizerSetting("tokenizer_class") ?? string.Empty;
-        var sentencePiece = SentencePieceFiles.Select(folder.File).FirstOrDefault(f => f is not null);
+        var (document, source) = ReadOrBuild(folder);
+        TokenizerLayout layout;
+        try
+        {
+            layout = TokenizerLayout.Read(document);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or NullReferenceException or IndexOutOfRangeException)
+        {
+            throw ErrorFactory.Config(Setting, $"'{source}' could not be understood: {ex.Message}.", "Copy tokenizer.json unchanged from the model's repository (AutoTokenizer.save_pretrained writes it).");
+        }
+
+        // Truncation and padding are the service's (max sequence length, batching); the rest is the file's.
+        document["truncation"] = null;
+        document["padding"] = null;
+        return new TextTokenizer(Open(document, source), layout);
+    }
+
+    private static (JsonObject Document, string Source) ReadOrBuild(ModelFolder folder)
+    {
+        if (folder.File("tokenizer.json") is { } tokenizerJson)
+        {
+            return (ParseObject(tokenizerJson), tokenizerJson);
+        }
+
         var vocabTxt = folder.File("vocab.txt");
         var vocabJson = folder.File("vocab.json");
         var merges = folder.File("merges.txt");
         try
         {
-            if (sentencePiece is not null && vocabTxt is null)
+            if (vocabTxt is not null)
             {
-                return LoadSentencePiece(folder, sentencePiece, tokenizerClass);
+                return (TokenizerJsonBuilder.WordPiece(vocabTxt, WordPieceSettings(folder)), vocabTxt);
             }
 
             if (vocabJson is not null && merges is not null)
             {
-                return LoadByteLevelBpe(folder, vocabJson, merges);
-            }
-
-            if (vocabTxt is not null)
-            {
-                return LoadWordPiece(folder, vocabTxt);
+                return (TokenizerJsonBuilder.ByteLevelBpe(vocabJson, merges, ByteLevelSettings(folder)), vocabJson);
             }
         }
-        catch (Exception ex) when (ex is not BulkLoadException)
+        catch (Exception ex) when (ex is FormatException or JsonException or IOException)
         {
-            throw ErrorFactory.Config("EmbeddingService:Models", $"the tokenizer files of '{folder.Path}' could not be read: {ex.Message}", "Copy them unchanged from the model's repository.");
+            throw ErrorFactory.Config(Setting, $"the tokenizer files of '{folder.Path}' could not be read: {ex.Message}.", "Copy them unchanged from the model's repository, or add its tokenizer.json.");
+        }
+
+        if (SentencePieceFiles.Select(folder.File).FirstOrDefault(f => f is not null) is { } sentencePiece)
+        {
+            throw ErrorFactory.Config(Setting, $"model folder '{folder.Path}' has '{Path.GetFileName(sentencePiece)}' but no tokenizer.json.", "Add the model's tokenizer.json (it is in the model's repository; AutoTokenizer.from_pretrained(...).save_pretrained(folder) writes it).");
         }
 
         throw ErrorFactory.Config(
-            "EmbeddingService:Models",
-            $"model folder '{folder.Path}' has no tokenizer files this service can read.",
-            "Add vocab.txt (WordPiece), vocab.json with merges.txt (BPE), or sentencepiece.bpe.model (SentencePiece) from the model's repository; tokenizer.json alone is not supported.");
+            Setting,
+            $"model folder '{folder.Path}' has no tokenizer files: tokenizer.json, vocab.txt, or vocab.json with merges.txt was expected.",
+            "Copy tokenizer.json (and tokenizer_config.json) from the model's repository into the folder.");
     }
 
-    private static TextTokenizer LoadWordPiece(ModelFolder folder, string vocabFile)
+    private static TokenizerJsonBuilder.WordPieceSettings WordPieceSettings(ModelFolder folder)
     {
-        var lowerCase = folder.TokenizerFlag("do_lower_case") ?? true;
-        var options = new BertOptions
-        {
-            LowerCaseBeforeTokenization = lowerCase,
-            // Hugging Face strips accents whenever it lower-cases, unless strip_accents says otherwise.
-            RemoveNonSpacingMarks = folder.TokenizerFlag("strip_accents") ?? lowerCase,
-            IndividuallyTokenizeCjk = folder.TokenizerFlag("tokenize_chinese_chars") ?? true,
-            ApplyBasicTokenization = true,
-            ClassificationToken = folder.TokenizerSetting("cls_token") ?? "[CLS]",
-            SeparatorToken = folder.TokenizerSetting("sep_token") ?? "[SEP]",
-            PaddingToken = folder.TokenizerSetting("pad_token") ?? "[PAD]",
-            UnknownToken = folder.TokenizerSetting("unk_token") ?? "[UNK]",
-            MaskingToken = folder.TokenizerSetting("mask_token") ?? "[MASK]",
-        };
-        var bert = BertTokenizer.Create(vocabFile, options);
-        return new TextTokenizer("wordpiece", bert, bert.ClassificationTokenId, bert.SeparatorTokenId, bert.PaddingTokenId);
+        // transformers' BertTokenizer defaults to lower-casing; a folder that does not say is as likely
+        // a cased model, whose every capital would be lost, so the setting is asked for instead of guessed.
+        var lowerCase = folder.TokenizerFlag("do_lower_case")
+            ?? throw ErrorFactory.Config(
+                Setting,
+                folder.TokenizerConfig.ValueKind == JsonValueKind.Undefined
+                    ? $"model folder '{folder.Path}' has vocab.txt but no tokenizer_config.json, so whether the model is cased is unknown."
+                    : $"'{folder.Path}/tokenizer_config.json' does not say do_lower_case, so whether the model is cased is unknown.",
+                "Copy tokenizer_config.json from the model's repository, or write {\"do_lower_case\": true} (uncased models) or false (cased), or add tokenizer.json.");
+        var mpnet = (folder.TokenizerSetting("tokenizer_class") ?? string.Empty).Contains("MPNet", StringComparison.OrdinalIgnoreCase);
+        return new TokenizerJsonBuilder.WordPieceSettings(
+            lowerCase,
+            folder.TokenizerFlag("strip_accents"),
+            folder.TokenizerFlag("tokenize_chinese_chars") ?? true,
+            folder.TokenizerSetting("cls_token") ?? (mpnet ? "<s>" : "[CLS]"),
+            folder.TokenizerSetting("sep_token") ?? (mpnet ? "</s>" : "[SEP]"),
+            folder.TokenizerSetting("unk_token") ?? "[UNK]",
+            folder.TokenizerSetting("pad_token") ?? (mpnet ? "<pad>" : "[PAD]"),
+            folder.TokenizerSetting("mask_token") ?? (mpnet ? "<mask>" : "[MASK]"),
+            MaskStripsLeft: mpnet);
     }
 
-    private static TextTokenizer LoadByteLevelBpe(ModelFolder folder, string vocabFile, string mergesFile)
-    {
-        var bos = folder.TokenizerSetting("bos_token") ?? folder.TokenizerSetting("cls_token") ?? "<s>";
-        var eos = folder.TokenizerSetting("eos_token") ?? folder.TokenizerSetting("sep_token") ?? "</s>";
-        var pad = folder.TokenizerSetting("pad_token") ?? "<pad>";
-        var unk = folder.TokenizerSetting("unk_token") ?? "<unk>";
-        var options = new BpeOptions(vocabFile, mergesFile)
-        {
-            ByteLevel = true,
-            PreTokenizer = new RegexPreTokenizer(Gpt2Split(), specialTokens: null),
-            UnknownToken = unk,
-        };
-        var bpe = BpeTokenizer.Create(options);
-        return new TextTokenizer("bpe", bpe, Require(bpe, bos, folder), Require(bpe, eos, folder), Require(bpe, pad, folder));
-    }
+    private static TokenizerJsonBuilder.ByteLevelSettings ByteLevelSettings(ModelFolder folder)
+        => new(
+            folder.TokenizerFlag("add_prefix_space") ?? false,
+            folder.TokenizerSetting("bos_token") ?? folder.TokenizerSetting("cls_token") ?? "<s>",
+            folder.TokenizerSetting("eos_token") ?? folder.TokenizerSetting("sep_token") ?? "</s>",
+            folder.TokenizerSetting("unk_token") ?? "<unk>",
+            folder.TokenizerSetting("pad_token") ?? "<pad>",
+            folder.TokenizerSetting("mask_token") ?? "<mask>");
 
-    private static TextTokenizer LoadSentencePiece(ModelFolder folder, string modelFile, string tokenizerClass)
+    private static JsonObject ParseObject(string file)
     {
-        SentencePieceTokenizer sp;
-        using (var stream = File.OpenRead(modelFile))
+        try
         {
-            sp = SentencePieceTokenizer.Create(stream, addBeginningOfSentence: false, addEndOfSentence: false);
+            return JsonNode.Parse(File.ReadAllText(file)) as JsonObject
+                ?? throw ErrorFactory.Config(Setting, $"'{file}' is not a JSON object.", "Copy tokenizer.json unchanged from the model's repository.");
         }
-
-        var fairseq = tokenizerClass.Contains("XLMRoberta", StringComparison.OrdinalIgnoreCase)
-            || Path.GetFileName(modelFile) == "sentencepiece.bpe.model";
-        if (fairseq)
+        catch (JsonException ex)
         {
-            // XLM-R's vocabulary is fairseq's: <s>=0 <pad>=1 </s>=2 <unk>=3, then every SentencePiece id
-            // shifted by one; SentencePiece's own unknown id becomes 3.
-            var unknownPiece = sp.UnknownId;
-            return new TextTokenizer("sentencepiece", sp, startId: 0, endId: 2, padId: 1, mapId: id => id == unknownPiece ? 3 : id + 1);
+            throw ErrorFactory.Config(Setting, $"'{file}' is not valid JSON: {ex.Message}", "Copy tokenizer.json unchanged from the model's repository.");
         }
-
-        return new TextTokenizer("sentencepiece", sp, sp.BeginningOfSentenceId, sp.EndOfSentenceId, padId: 0);
     }
 
-    private static int Require(BpeTokenizer bpe, string token, ModelFolder folder)
-        => bpe.Vocabulary.TryGetValue(token, out var id)
-            ? id
-            : throw ErrorFactory.Config("EmbeddingService:Models", $"special token '{token}' is not in '{folder.Path}/vocab.json'.", "Check tokenizer_config.json against the vocabulary.");
-
-    // GPT-2's pre-tokenization, which RoBERTa-style byte-level BPE expects: contractions, letters,
-    // digits and other symbols each with their leading space, and runs of white space.
-    [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
-    private static partial Regex Gpt2Split();
+    /// <summary>The native library loads from a path only, so the adjusted file goes through a private temporary file.</summary>
+    private static HfTokenizer Open(JsonObject document, string source)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"ebl-tokenizer-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(file, document.ToJsonString());
+            return new HfTokenizer(file);
+        }
+        catch (HfTokenizerException ex)
+        {
+            throw ErrorFactory.Config(Setting, $"Hugging Face tokenizers refused '{source}': {ex.Message}", "Copy tokenizer.json unchanged from the model's repository; files written by tokenizers 0.14 or later are read.");
+        }
+        catch (DllNotFoundException ex)
+        {
+            throw ErrorFactory.Config(Setting, $"the native Hugging Face tokenizers library (libhf_tokenizers.so) could not be loaded: {ex.Message}", "Run on linux-x64 with glibc (the service image does); the library ships in the Tokenizers.DotNet.runtime.linux-x64 package.");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
