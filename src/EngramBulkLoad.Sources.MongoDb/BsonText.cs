@@ -41,7 +41,8 @@ internal static class BsonText
         // A value is written as the only field of a document and cut out, since JSON output starts at a document.
         var document = new BsonDocument("v", value).ToJson(Canonical);
         var start = document.IndexOf(':', StringComparison.Ordinal) + 1;
-        return document[start..^1].Trim();
+        // The driver's writer pads with spaces even unindented; the compact form is the one stored and compared.
+        return System.Text.Json.Nodes.JsonNode.Parse(document[start..^1])?.ToJsonString() ?? "null";
     }
 
     /// <summary>Reads a value written by <see cref="Json"/>.</summary>

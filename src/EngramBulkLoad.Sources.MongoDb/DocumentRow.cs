@@ -82,7 +82,8 @@ internal sealed class DocumentRow
         foreach (var element in document)
         {
             var name = prefix + element.Name;
-            if (element.Value is BsonDocument inner && depth < _flattenDepth && !IsDbRef(inner) && inner.ElementCount > 0)
+            // _id stays one field whatever its type: it is the record's key.
+            if (element.Value is BsonDocument inner && !(depth == 0 && name == "_id") && depth < _flattenDepth && !IsDbRef(inner) && inner.ElementCount > 0)
             {
                 Flatten(inner, name + ".", depth + 1, names, values);
             }

@@ -137,7 +137,6 @@ public sealed class MongoCollectionOptions
 
     internal static MongoCollectionOptions From(ConfigNode node, ExtractSettings extract)
     {
-        var name = node.RequiredString("collection", "E.g. \"collection\": \"articles\".");
         if (node.OptionalString("key") is { } key && key != "_id")
         {
             throw ErrorFactory.Config(node.At("key"), $"is '{key}', but MongoDB documents are identified by _id.", "Remove \"key\"; the source always keys documents by _id.");
@@ -148,6 +147,7 @@ public sealed class MongoCollectionOptions
         withKey["key"] = "_id";
         using var document = JsonDocument.Parse(withKey.ToJsonString());
         var keyed = new ConfigNode(document.RootElement.Clone(), node.Path);
+        var name = keyed.RequiredString("collection", "E.g. \"collection\": \"articles\".");
         var mapping = MappingReader.Read(keyed, extract);
         foreach (var reference in mapping.References)
         {
