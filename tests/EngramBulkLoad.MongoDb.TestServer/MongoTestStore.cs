@@ -11,7 +11,7 @@ public sealed class MongoTestStore
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, List<BsonDocument>>> _databases = new(StringComparer.Ordinal);
 
-    /// <summary>Inserts documents; a document without _id gets an ObjectId, as the server does on insert. Duplicate _ids are refused (E11000).</summary>
+    /// <summary>Inserts documents; a document without _id gets an ObjectId, as the server does on insert. Unlike a server, duplicate _ids are not checked: tests insert unique ones.</summary>
     public void Insert(string database, string collection, IEnumerable<BsonDocument> documents)
     {
         ArgumentNullException.ThrowIfNull(documents);
@@ -33,6 +33,28 @@ public sealed class MongoTestStore
                 }
 
                 list.Add(document);
+            }
+        }
+    }
+
+    /// <summary>Replaces documents by _id, inserting those that are new (an upsert of whole documents).</summary>
+    public void Replace(string database, string collection, IEnumerable<BsonDocument> documents)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        var list = _databases.GetOrAdd(database, _ => new(StringComparer.Ordinal)).GetOrAdd(collection, _ => []);
+        lock (list)
+        {
+            foreach (var document in documents)
+            {
+                var at = list.FindIndex(d => BsonOrder.Equal(d["_id"], document["_id"]));
+                if (at < 0)
+                {
+                    list.Add(document);
+                }
+                else
+                {
+                    list[at] = document;
+                }
             }
         }
     }
