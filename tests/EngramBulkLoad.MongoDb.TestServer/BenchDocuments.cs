@@ -3,9 +3,26 @@ using MongoDB.Bson;
 
 namespace EngramBulkLoad.MongoDb.TestServer;
 
-/// <summary>Generated documents for benchmarks: about 500 bytes of text and nested metadata, deterministic per number.</summary>
+/// <summary>
+/// Generated documents for benchmarks and end-to-end runs: about 500 bytes of text and nested metadata,
+/// deterministic per number. Each document references its author in "authors" by an id field (authorId) and
+/// its editor by a DBRef; document 7 names an author that does not exist, so a run shows a missing endpoint.
+/// </summary>
 public static class BenchDocuments
 {
+    /// <summary>How many authors there are.</summary>
+    public const int Authors = 100;
+
+    /// <summary>Author number <paramref name="n"/>.</summary>
+    public static BsonDocument Author(int n) => new()
+    {
+        { "_id", AuthorId(n) },
+        { "name", "author " + n.ToString(CultureInfo.InvariantCulture) },
+        { "bio", "Writes about " + Words[n % Words.Length] + " and " + Words[(n + 5) % Words.Length] + "." },
+    };
+
+    private static ObjectId AuthorId(int n) => new(0x6500_0000.ToString("x8", CultureInfo.InvariantCulture) + n.ToString("x16", CultureInfo.InvariantCulture));
+
     private static readonly string[] Words = "data graph memory vector cortex signal recall index shard batch stream cursor document field archive".Split(' ');
 
     /// <summary>Document number <paramref name="n"/>.</summary>
@@ -22,6 +39,8 @@ public static class BenchDocuments
             { "score", n * 0.5 },
             { "views", (long)n * 1000 },
             { "updatedAt", new BsonDateTime(1_700_000_000_000 + (n * 1000L)) },
+            { "authorId", AuthorId(n == 7 ? 999 : n % Authors) },
+            { "editor", new BsonDocument { { "$ref", "authors" }, { "$id", AuthorId((n + 1) % Authors) } } },
         };
     }
 }

@@ -3,7 +3,8 @@ using MongoDB.Bson;
 
 // Runs the test server on its own, for benchmarks and manual runs:
 //   dotnet run --project tests/EngramBulkLoad.MongoDb.TestServer -- --port 57450 --docs 100000 [--user u --password p]
-// It fills bench.docs with generated documents (~500 bytes of text, nested metadata) and serves until stdin closes.
+// It fills bench.docs with generated documents (~500 bytes of text, nested metadata) and bench.authors with the
+// 100 authors they reference, and serves until stdin closes.
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length ? args[p.i + 1] : string.Empty, StringComparer.Ordinal);
 var port = int.Parse(options.GetValueOrDefault("port", "0"), System.Globalization.CultureInfo.InvariantCulture);
@@ -15,6 +16,7 @@ if (options.TryGetValue("user", out var user))
 }
 
 server.Store.CreateCollection("bench", "docs");
+server.Store.Insert("bench", "authors", Enumerable.Range(0, BenchDocuments.Authors).Select(BenchDocuments.Author));
 const int chunk = 10_000;
 for (var start = 0; start < count; start += chunk)
 {
