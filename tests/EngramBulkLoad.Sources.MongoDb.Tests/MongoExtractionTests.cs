@@ -349,5 +349,18 @@ public sealed class MongoExtractionTests
         Assert.Contains("Remove \"_id\": 0", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Config_TheSample_BuildsASourceWithItsCollections()
+    {
+        Environment.SetEnvironmentVariable("MONGO_PASSWORD", "sample-password-value");
+        var path = Path.Combine(AppContext.BaseDirectory, "mongodb-example.json");
+
+        var config = JobConfigLoader.Parse(File.ReadAllText(path), path);
+        var source = new MongoSourceFactory().Create(config.Sources[0], config.Extract, null);
+
+        Assert.Equal(["posts", "users"], source.Collections);
+        Assert.DoesNotContain("sample-password-value", source.DescribeSettings().ToJsonString(), StringComparison.Ordinal);
+    }
+
     private static BsonDocument Doc(BsonValue id) => new() { { "_id", id }, { "body", "text" } };
 }
