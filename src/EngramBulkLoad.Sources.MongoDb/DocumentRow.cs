@@ -215,17 +215,11 @@ internal sealed class DocumentRow
                 writer.WriteStringValue(guid.ToString("D"));
                 break;
             case byte[] bytes:
-                writer.WriteStringValue(Binary(bytes));
+                writer.WriteStringValue(MetadataJson.BinaryText(bytes));
                 break;
             default:
                 writer.WriteStringValue(BsonText.Json(value));
                 break;
         }
     }
-
-    // The same written form as the metadata of a top-level binary value (MetadataJson): base64 up to 1 KiB, else size and hash.
-    private static string Binary(byte[] bytes)
-        => bytes.Length <= 1024
-            ? "base64:" + Convert.ToBase64String(bytes)
-            : $"binary: {bytes.Length} bytes, sha256 {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))} (not copied: over 1024 bytes)";
 }
