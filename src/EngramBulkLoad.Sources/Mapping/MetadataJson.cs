@@ -25,6 +25,15 @@ internal static class MetadataJson
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    /// <summary>
+    /// The written form of binary data, wherever a source meets it (a column, or a value nested in a document):
+    /// "base64:..." up to <see cref="MaxInlineBytes"/>, else its size and SHA-256.
+    /// </summary>
+    public static string BinaryText(byte[] bytes)
+        => bytes.Length <= MaxInlineBytes
+            ? "base64:" + Convert.ToBase64String(bytes)
+            : $"binary: {bytes.Length} bytes, sha256 {Convert.ToHexStringLower(SHA256.HashData(bytes))} (not copied: over {MaxInlineBytes} bytes)";
+
     public static string Write(FieldRow row, Func<string, bool> include)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
@@ -100,11 +109,8 @@ internal static class MetadataJson
             case JsonElement element:
                 element.WriteTo(writer);
                 break;
-            case byte[] bytes when bytes.Length <= MaxInlineBytes:
-                writer.WriteStringValue("base64:" + Convert.ToBase64String(bytes));
-                break;
             case byte[] bytes:
-                writer.WriteStringValue($"binary: {bytes.Length} bytes, sha256 {Convert.ToHexStringLower(SHA256.HashData(bytes))} (not copied: over {MaxInlineBytes} bytes)");
+                writer.WriteStringValue(BinaryText(bytes));
                 break;
             case IDictionary dictionary when depth < 8:
                 writer.WriteStartObject();
