@@ -2,6 +2,7 @@ using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Sources;
 using EngramBulkLoad.Sources.Files;
+using EngramBulkLoad.Sources.Neo4j;
 using EngramBulkLoad.Sources.PostgreSql;
 
 namespace EngramBulkLoad.Cli;
@@ -9,7 +10,7 @@ namespace EngramBulkLoad.Cli;
 /// <summary>Every source plug-in the job knows, by kind. A new source kind adds its factory here.</summary>
 internal static class SourceRegistry
 {
-    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory()];
+    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory(), new Neo4jSourceFactory()];
 
     public static IReadOnlyList<string> Kinds => Factories.SelectMany(f => f.Kinds).ToList();
 
