@@ -217,6 +217,7 @@ public sealed class Neo4jTestServer : IAsyncDisposable
         writer.WriteStartArray("values");
         (string Code, string Message)? failure = null;
         long written = 0;
+        long flushed = 0;
         try
         {
             foreach (var row in executor.Rows())
@@ -241,9 +242,11 @@ public sealed class Neo4jTestServer : IAsyncDisposable
 
                 writer.WriteEndArray();
                 written++;
-                if (writer.BytesPending > 32 * 1024)
+                // Rows go out as they are produced (Neo4j streams results): flush every 32 KiB written.
+                if (writer.BytesCommitted + writer.BytesPending - flushed > 32 * 1024)
                 {
                     writer.Flush();
+                    flushed = writer.BytesCommitted;
                     await response.BodyWriter.FlushAsync(context.RequestAborted);
                 }
             }
