@@ -22,7 +22,7 @@ internal static class Neo4jErrors
             { Code: { } code } when code.StartsWith("Neo.ClientError.Statement.", StringComparison.Ordinal) => ErrorFactory.Source(source, collection,
                 $"Neo4j could not run the statement ({ex.Message}). The statement was: {statement}. Check the collection's \"where\" and property names.", ex),
             { Status: 404, Code: null } => ErrorFactory.Source(source, collection,
-                $"{server} has no Query API at {options.Url.AbsolutePath.TrimEnd('/')}/db/{options.Database}/query/v2 ({ex.Message}). The Query API needs Neo4j 5.19 or later with the HTTP connector enabled; check the url and the server version.", ex),
+                $"{server} has no Query API at {options.Url.AbsolutePath.TrimEnd('/')}/db/{options.Database}/query/v2 ({ex.Message}). The Query API needs Neo4j 5.19 or later; before 5.25 a self-managed server enables it with QUERY_API_ENDPOINTS in server.http_enabled_modules (https://neo4j.com/docs/query-api/). Check the url, the version and that setting.", ex),
             { Status: null, Code: null } => ErrorFactory.Source(source, collection, ex.Message, ex, ex.IsTransient),
             _ => ErrorFactory.Source(source, collection, $"Neo4j at {server} answered {ex.Message}.", ex, ex.IsTransient),
         };
