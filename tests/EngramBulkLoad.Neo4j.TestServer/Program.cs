@@ -34,7 +34,12 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     stop.Cancel();
 };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// SIGTERM (kill, docker stop) ends the wait like Ctrl+C; cancelling the default handling lets Main stop the server and return.
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
 
 var graph = SampleGraph.Create(nodes, relationships);
 await using var server = await Neo4jTestServer.StartAsync(options, graph, stop.Token);

@@ -54,19 +54,12 @@ internal sealed class QueryResultReader
             }
             else
             {
-                var (start, length) = await CompleteValueAsync(cancellationToken);
-                _start = start + length;
+                await SkipValueAsync(cancellationToken);
             }
 
-            var next = await NextAsync(cancellationToken);
-            if (next == '}')
+            if (await EndOfObjectAsync($"after the member \"{name}\"", cancellationToken))
             {
                 yield break;
-            }
-
-            if (next != ',')
-            {
-                throw Malformed($"expected ',' or '}}' after the member \"{name}\", found '{(char)next}'");
             }
         }
     }
@@ -120,24 +113,48 @@ internal sealed class QueryResultReader
             }
             else
             {
-                var (start, length) = await CompleteValueAsync(cancellationToken);
-                _start = start + length;
+                await SkipValueAsync(cancellationToken);
             }
 
-            var next = await NextAsync(cancellationToken);
-            if (next == '}')
+            if (await EndOfObjectAsync("in \"data\"", cancellationToken))
             {
                 yield break;
-            }
-
-            if (next != ',')
-            {
-                throw Malformed($"expected ',' or '}}' in \"data\", found '{(char)next}'");
             }
         }
     }
 
+    /// <summary>Skips a member's value this reader does not use (bookmarks, notifications, counters, ...).</summary>
+    private async ValueTask SkipValueAsync(CancellationToken cancellationToken)
+    {
+        var (start, length) = await CompleteValueAsync(cancellationToken);
+        _start = start + length;
+    }
+
+    /// <summary>Consumes the separator after a member: true at the object's closing brace, false at a comma.</summary>
+    private async ValueTask<bool> EndOfObjectAsync(string where, CancellationToken cancellationToken)
+    {
+        var next = await NextAsync(cancellationToken);
+        return next switch
+        {
+            (byte)'}' => true,
+            (byte)',' => false,
+            _ => throw Malformed($"expected ',' or '}}' {where}, found '{(char)next}'"),
+        };
+    }
+
     private object?[] ParseRow(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return ParseRowValues(json);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException)
+        {
+            throw Malformed($"a row could not be read ({ex.Message})");
+        }
+    }
+
+    private object?[] ParseRowValues(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, isFinalBlock: true, state: default);
         reader.Read();
@@ -179,16 +196,16 @@ internal sealed class QueryResultReader
                 return (_start, length);
             }
 
-            if (_eof)
+            if (_eof || length < 0)
             {
-                throw Malformed("the response ended inside a value");
+                throw Malformed(_eof ? "the response ended inside a value" : "a value is not valid JSON");
             }
 
             await FillAsync(cancellationToken);
         }
     }
 
-    /// <summary>The length of the complete value at the start of the span, or 0 when more bytes are needed.</summary>
+    /// <summary>The length of the complete value at the start of the span, 0 when more bytes are needed, -1 when it is not JSON.</summary>
     private static int MeasureValue(ReadOnlySpan<byte> span, bool final)
     {
         var reader = new Utf8JsonReader(span, isFinalBlock: final, state: default);
@@ -206,10 +223,10 @@ internal sealed class QueryResultReader
 
             return (int)reader.BytesConsumed;
         }
-        catch (JsonException) when (!final)
+        catch (JsonException)
         {
-            // A value cut at the end of the buffer (e.g. a number whose end is not here yet) reads as more-needed.
-            return 0;
+            // Before the end, a value cut at the end of the buffer (a number whose end is not here yet) reads as more-needed.
+            return final ? -1 : 0;
         }
     }
 
