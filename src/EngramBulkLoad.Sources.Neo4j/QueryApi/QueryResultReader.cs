@@ -29,17 +29,14 @@ internal sealed class QueryResultReader
     /// <summary>Reads the rows; throws <see cref="QueryApiException"/> when the body carries errors.</summary>
     public async IAsyncEnumerable<object?[]> ReadRowsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await ExpectAsync((byte)'{', cancellationToken);
-        if (await PeekAsync(cancellationToken) == '}')
+        if (await EmptyObjectAsync(cancellationToken))
         {
-            _start++;
             yield break;
         }
 
         while (true)
         {
-            var name = await ReadStringAsync(cancellationToken);
-            await ExpectAsync((byte)':', cancellationToken);
+            var name = await ReadMemberNameAsync(cancellationToken);
             if (name == "data")
             {
                 await foreach (var row in ReadDataAsync(cancellationToken))
@@ -66,17 +63,14 @@ internal sealed class QueryResultReader
 
     private async IAsyncEnumerable<object?[]> ReadDataAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await ExpectAsync((byte)'{', cancellationToken);
-        if (await PeekAsync(cancellationToken) == '}')
+        if (await EmptyObjectAsync(cancellationToken))
         {
-            _start++;
             yield break;
         }
 
         while (true)
         {
-            var name = await ReadStringAsync(cancellationToken);
-            await ExpectAsync((byte)':', cancellationToken);
+            var name = await ReadMemberNameAsync(cancellationToken);
             if (name == "fields")
             {
                 var (start, length) = await CompleteValueAsync(cancellationToken);
@@ -121,6 +115,27 @@ internal sealed class QueryResultReader
                 yield break;
             }
         }
+    }
+
+    /// <summary>Consumes an object's opening brace; true (and the closing brace consumed) when the object is empty.</summary>
+    private async ValueTask<bool> EmptyObjectAsync(CancellationToken cancellationToken)
+    {
+        await ExpectAsync((byte)'{', cancellationToken);
+        if (await PeekAsync(cancellationToken) != '}')
+        {
+            return false;
+        }
+
+        _start++;
+        return true;
+    }
+
+    /// <summary>Reads a member's name and the colon after it.</summary>
+    private async ValueTask<string> ReadMemberNameAsync(CancellationToken cancellationToken)
+    {
+        var name = await ReadStringAsync(cancellationToken);
+        await ExpectAsync((byte)':', cancellationToken);
+        return name;
     }
 
     /// <summary>Skips a member's value this reader does not use (bookmarks, notifications, counters, ...).</summary>
