@@ -3,6 +3,7 @@ using EngramBulkLoad.Errors;
 using EngramBulkLoad.Sources;
 using EngramBulkLoad.Sources.Files;
 using EngramBulkLoad.Sources.MongoDb;
+using EngramBulkLoad.Sources.Neo4j;
 using EngramBulkLoad.Sources.PostgreSql;
 using EngramBulkLoad.Sources.Redis;
 
@@ -11,7 +12,7 @@ namespace EngramBulkLoad.Cli;
 /// <summary>Every source plug-in the job knows, by kind. A new source kind adds its factory here.</summary>
 internal static class SourceRegistry
 {
-    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory(), new RedisSourceFactory(), new MongoSourceFactory()];
+    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory(), new RedisSourceFactory(), new MongoSourceFactory(), new Neo4jSourceFactory()];
 
     public static IReadOnlyList<string> Kinds => Factories.SelectMany(f => f.Kinds).ToList();
 
