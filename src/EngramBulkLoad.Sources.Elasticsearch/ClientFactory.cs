@@ -1,0 +1,56 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Elastic.Clients.Elasticsearch;
+using Elastic.Transport;
+
+namespace EngramBulkLoad.Sources.Elasticsearch;
+
+/// <summary>Builds the official client from the source's settings: nodes, credentials, CA trust, timeouts.</summary>
+internal static class ClientFactory
+{
+    public static ElasticsearchClient Create(ElasticsearchSourceOptions options)
+    {
+        NodePool pool = options.Nodes.Count == 1 ? new SingleNodePool(options.Nodes[0]) : new StaticNodePool(options.Nodes);
+        var settings = new ElasticsearchClientSettings(pool)
+            .RequestTimeout(options.RequestTimeout)
+            // The job retries 429 and unreachable nodes itself, with backoff (ElasticsearchSource.SendAsync); the
+            // transport's own retries go to the next node at once, which is what failover wants and a busy cluster does not.
+            .MaxRetryTimeout(options.RequestTimeout);
+        if (options.ApiKey is { } apiKey)
+        {
+            settings = settings.Authentication(new ApiKey(apiKey));
+        }
+        else if (options.Username is { } user)
+        {
+            settings = settings.Authentication(new BasicAuthentication(user, options.Password!));
+        }
+
+        if (options.CaFingerprint is { } fingerprint)
+        {
+            settings = settings.CertificateFingerprint(fingerprint);
+        }
+        else if (options.CaFile is { } caFile)
+        {
+            var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
+            settings = settings.ServerCertificateValidationCallback((_, certificate, _, errors) => TrustedBy(ca, certificate, errors));
+        }
+
+        return new ElasticsearchClient(settings);
+    }
+
+    /// <summary>True when the server's certificate chains to the configured CA (and names the host), as curl --cacert checks.</summary>
+    private static bool TrustedBy(X509Certificate2 ca, X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var server = new X509Certificate2(certificate);
+        return chain.Build(server);
+    }
+}
