@@ -11,7 +11,8 @@ internal static class ClientFactory
     public static ElasticsearchClient Create(ElasticsearchSourceOptions options)
     {
         NodePool pool = options.Nodes.Count == 1 ? new SingleNodePool(options.Nodes[0]) : new StaticNodePool(options.Nodes);
-        var settings = new ElasticsearchClientSettings(pool)
+        var invoker = options.ApiCompatibility == 9 ? new HttpRequestInvoker() : new HttpRequestInvoker((inner, _) => new CompatibilityHandler(options.ApiCompatibility, inner));
+        var settings = new ElasticsearchClientSettings(pool, invoker)
             .RequestTimeout(options.RequestTimeout)
             // The job retries 429 and unreachable nodes itself, with backoff (ElasticsearchSource.SendAsync); the
             // transport's own retries go to the next node at once, which is what failover wants and a busy cluster does not.

@@ -41,6 +41,8 @@ internal sealed record ElasticsearchFailure(int? Status, string? Type, string? R
             403 => $"the user may not do this ({Reason}). Grant it the read and view_index_metadata privileges on '{index}'.",
             404 when Type == "index_not_found_exception" || RootType == "index_not_found_exception" =>
                 $"index '{index}' does not exist ({Reason}). Check \"index\"; a pattern such as logs-* reads every index it matches.",
+            400 when Type == "media_type_header_exception" || RootType == "media_type_header_exception" =>
+                $"the cluster refused the client's REST API version ({Reason}). An Elasticsearch 8.x cluster needs \"apiCompatibility\": 8 in this source's settings.",
             400 => $"the cluster refused the request ({Reason}). Check \"query\", \"sortField\", \"sliceField\" and \"watermark\" of this index.",
             null => $"no answer from {nodes} ({Reason}). Check \"nodes\", the network, and TLS settings (tls.caFingerprint or tls.caFile for a private CA).",
             _ => $"Elasticsearch answered {Status} ({Reason}).",

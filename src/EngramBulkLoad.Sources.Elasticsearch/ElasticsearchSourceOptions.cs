@@ -42,6 +42,12 @@ public sealed class ElasticsearchSourceOptions
     /// <summary>Time a single request may take ("requestTimeoutSeconds"). Default: 120.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// The REST API version the requests declare ("apiCompatibility"): 9, or 8 to read an Elasticsearch 8.x
+    /// cluster, which refuses requests that declare 9 (<see cref="CompatibilityHandler"/>). Default: 9.
+    /// </summary>
+    public int ApiCompatibility { get; init; } = 9;
+
     /// <summary>The indexes (or patterns) to extract, in order; each is a collection.</summary>
     public required IReadOnlyList<ElasticsearchIndexOptions> Indexes { get; init; }
 
@@ -134,6 +140,7 @@ public sealed class ElasticsearchSourceOptions
             MaxRetries = node.Int("maxRetries", 8, 0, 100),
             RetryDelay = TimeSpan.FromMilliseconds(node.Int("retryDelayMs", 500, 1, 600_000)),
             RequestTimeout = TimeSpan.FromSeconds(node.Int("requestTimeoutSeconds", 120, 1, 3600)),
+            ApiCompatibility = node.Int("apiCompatibility", 9, 8, 9),
             Indexes = collections,
         };
         node.Allow("name", "kind");
