@@ -44,7 +44,7 @@ internal sealed record ElasticsearchFailure(int? Status, string? Type, string? R
             400 when Type == "media_type_header_exception" || RootType == "media_type_header_exception" =>
                 $"the cluster refused the client's REST API version ({Reason}). An Elasticsearch 8.x cluster needs \"apiCompatibility\": 8 in this source's settings.",
             400 => $"the cluster refused the request ({Reason}). Check \"query\", \"sortField\", \"sliceField\" and \"watermark\" of this index.",
-            null => $"no answer from {nodes} ({Reason}). Check \"nodes\", the network, and TLS settings (tls.caFingerprint or tls.caFile for a private CA).",
+            null => $"cannot reach Elasticsearch at {nodes} ({Reason}). Check \"nodes\", the network, and TLS settings (tls.caFingerprint or tls.caFile for a private CA).",
             _ => $"Elasticsearch answered {Status} ({Reason}).",
         };
         return ErrorFactory.Source(source, collection, problem, null, IsTransient);
