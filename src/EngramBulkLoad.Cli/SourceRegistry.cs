@@ -1,6 +1,7 @@
 using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Sources;
+using EngramBulkLoad.Sources.Elasticsearch;
 using EngramBulkLoad.Sources.Files;
 using EngramBulkLoad.Sources.PostgreSql;
 
@@ -9,7 +10,7 @@ namespace EngramBulkLoad.Cli;
 /// <summary>Every source plug-in the job knows, by kind. A new source kind adds its factory here.</summary>
 internal static class SourceRegistry
 {
-    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory()];
+    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory(), new ElasticsearchSourceFactory()];
 
     public static IReadOnlyList<string> Kinds => Factories.SelectMany(f => f.Kinds).ToList();
 

@@ -16,7 +16,9 @@ public sealed class EsIndex
     private readonly object _gate = new();
     private readonly Dictionary<string, FieldType> _mapping = new(StringComparer.Ordinal);
     private readonly HashSet<string> _keywordSubFields = new(StringComparer.Ordinal);
-    private EsDocument[] _documents = [];
+    private readonly List<EsDocument> _list = [];
+    private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
+    private EsDocument[]? _snapshot = [];
 
     internal EsIndex(string name)
     {
@@ -30,8 +32,17 @@ public sealed class EsIndex
     /// <summary>Its uuid, as error bodies and PIT ids carry it.</summary>
     public string Uuid { get; }
 
-    /// <summary>The documents now, in indexing order (a snapshot: later writes make a new array).</summary>
-    public EsDocument[] Documents => Volatile.Read(ref _documents);
+    /// <summary>The documents now, in indexing order: a snapshot array that later writes do not change (a point in time keeps it).</summary>
+    public EsDocument[] Documents
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _snapshot ??= [.. _list];
+            }
+        }
+    }
 
     /// <summary>Maps a field explicitly (as "mappings.properties" would); "keyword" sub-field with <paramref name="keywordSubField"/>.</summary>
     public void Map(string path, FieldType type, bool keywordSubField = false)
@@ -60,15 +71,11 @@ public sealed class EsIndex
         lock (_gate)
         {
             MapDynamically(parsed.RootElement, null);
-            var existing = Array.FindIndex(_documents, d => d.Id == id);
-            var next = existing < 0 ? [.. _documents, document] : _documents.ToArray();
-            if (existing >= 0)
-            {
-                // An update marks the old copy deleted and adds a new one at the end of the segment list, as Lucene does.
-                next = [.. next.Where((_, i) => i != existing), document];
-            }
-
-            Volatile.Write(ref _documents, next);
+            // An update marks the old copy deleted and adds the new one at the end, as Lucene does.
+            RemoveLocked(id);
+            _positions[id] = _list.Count;
+            _list.Add(document);
+            _snapshot = null;
         }
     }
 
@@ -77,11 +84,25 @@ public sealed class EsIndex
     {
         lock (_gate)
         {
-            var next = _documents.Where(d => d.Id != id).ToArray();
-            var deleted = next.Length != _documents.Length;
-            Volatile.Write(ref _documents, next);
-            return deleted;
+            return RemoveLocked(id);
         }
+    }
+
+    private bool RemoveLocked(string id)
+    {
+        if (!_positions.Remove(id, out var position))
+        {
+            return false;
+        }
+
+        _list.RemoveAt(position);
+        for (var i = position; i < _list.Count; i++)
+        {
+            _positions[_list[i].Id] = i;
+        }
+
+        _snapshot = null;
+        return true;
     }
 
     /// <summary>The mapped type of a field path, resolving "path.keyword" sub-fields; null when unmapped.</summary>
