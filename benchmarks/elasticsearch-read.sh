@@ -23,7 +23,7 @@ BENCH=benchmarks/EngramBulkLoad.Benchmarks.Elasticsearch/bin/Release/net10.0/Eng
 dotnet "$SERVER" --port "$PORT" --index "docs=$WORK/corpus-$N/docs.jsonl" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
-for _ in $(seq 600); do grep -q listening "$WORK/server.log" && break; sleep 0.5; done
+for _ in $(seq 600); do grep -q listening "$WORK/server.log" && break; kill -0 $SERVER_PID 2>/dev/null || break; sleep 0.5; done
 grep -q listening "$WORK/server.log" || { cat "$WORK/server.log" >&2; exit 1; }
 echo "| reader | slices | page | documents | seconds | documents/s | peak working set MiB | allocated MiB |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
