@@ -1,7 +1,7 @@
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Transport;
+using EngramBulkLoad.Net;
 
 namespace EngramBulkLoad.Sources.Elasticsearch;
 
@@ -32,26 +32,11 @@ internal static class ClientFactory
         }
         else if (options.CaFile is { } caFile)
         {
-            var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
-            settings = settings.ServerCertificateValidationCallback((_, certificate, _, errors) => TrustedBy(ca, certificate, errors));
+            var trusted = new X509Certificate2Collection();
+            trusted.ImportFromPemFile(caFile);
+            settings = settings.ServerCertificateValidationCallback((_, certificate, _, errors) => CertificateTrust.ChainsTo(certificate, errors, trusted));
         }
 
         return new ElasticsearchClient(settings);
-    }
-
-    /// <summary>True when the server's certificate chains to the configured CA (and names the host), as curl --cacert checks.</summary>
-    private static bool TrustedBy(X509Certificate2 ca, X509Certificate? certificate, SslPolicyErrors errors)
-    {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var server = new X509Certificate2(certificate);
-        return chain.Build(server);
     }
 }
