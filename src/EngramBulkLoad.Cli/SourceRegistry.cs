@@ -1,6 +1,7 @@
 using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Sources;
+using EngramBulkLoad.Sources.Elasticsearch;
 using EngramBulkLoad.Sources.Files;
 using EngramBulkLoad.Sources.MongoDb;
 using EngramBulkLoad.Sources.Neo4j;
@@ -12,7 +13,7 @@ namespace EngramBulkLoad.Cli;
 /// <summary>Every source plug-in the job knows, by kind. A new source kind adds its factory here.</summary>
 internal static class SourceRegistry
 {
-    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory(), new RedisSourceFactory(), new MongoSourceFactory(), new Neo4jSourceFactory()];
+    private static readonly IRecordSourceFactory[] Factories = [new PostgresSourceFactory(), new FileSourceFactory(), new RedisSourceFactory(), new MongoSourceFactory(), new Neo4jSourceFactory(), new ElasticsearchSourceFactory()];
 
     public static IReadOnlyList<string> Kinds => Factories.SelectMany(f => f.Kinds).ToList();
 

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using EngramBulkLoad.Errors;
+using EngramBulkLoad.Net;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -37,7 +38,7 @@ internal static class EngramChannelFactory
             trusted.ImportFromPemFile(trustedPath);
             handler.SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => Validate(certificate, errors, trusted),
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => CertificateTrust.ChainsTo(certificate, errors, trusted),
             };
         }
 
@@ -61,26 +62,5 @@ internal static class EngramChannelFactory
         }
 
         return (channel, invoker);
-    }
-
-    private static bool Validate(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection trusted)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        // A wrong host name is never excused by a trusted root; only an unknown root is.
-        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
     }
 }
