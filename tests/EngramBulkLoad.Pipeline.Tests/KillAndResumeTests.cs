@@ -38,7 +38,7 @@ public sealed class KillAndResumeTests
         Assert.True(finalExit == 0, finalLog);
         Assert.True(kills > 0, "no run was killed; the corpus loads too fast for this test to mean anything.");
         Assert.Equal(corpus.ExpectedIds(), Held(server));
-        Assert.Equal(corpus.Links - 1 - (2 * corpus.EmptyTexts), server.Store.Associations.Select(a => (a.Source, a.Target)).Distinct().Count());
+        Assert.Equal(corpus.Links - 1 - (2 * corpus.EmptyTexts), server.Store.AssociateCalls.Select(a => (a.Source, a.Target)).Distinct().Count());
         var manifest = await RunTests.ReadManifestAsync(corpus.SnapshotFolder);
         Assert.Equal(corpus.Documents + corpus.Links, manifest.Parts.Sum(p => p.Counts.SourceRows));
         Assert.Equal(corpus.ExpectedIds().Count, manifest.Parts.Sum(p => p.Counts.Loaded ?? 0));
