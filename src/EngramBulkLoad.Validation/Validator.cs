@@ -66,6 +66,11 @@ public static class Validator
                 checks.Add(MetadataChecks.InEngram(recalled, snapshot.MigrationId, options.MaxExamples));
             }
 
+            if (options.RecallAll)
+            {
+                checks.Add(await EngramChecks.RecallAllAsync(engram, snapshot, manifest, scan, duplicates, options, cancellationToken));
+            }
+
             checks.Add(EngramChecks.ConfidenceCheck(manifest, engram.Options));
         }
 

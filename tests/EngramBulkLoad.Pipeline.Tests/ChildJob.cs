@@ -8,7 +8,7 @@ internal static class ChildJob
 {
     /// <summary>
     /// Starts the job; kills it (SIGKILL) as soon as <paramref name="killWhen"/> holds (polled every 2 ms) unless
-    /// it exited first; a run that neither exits nor meets the condition within 3 minutes is killed and reported as such.
+    /// it exited first; a run that neither exits nor meets the condition within 6 minutes (a shared build machine can be that slow) is killed and reported as such.
     /// </summary>
     public static async Task<(bool Exited, int Exit, string Log)> RunAsync(string[] args, Func<bool>? killWhen)
     {
@@ -18,7 +18,7 @@ internal static class ChildJob
         var deadline = Stopwatch.StartNew();
         while (!process.HasExited)
         {
-            if ((killWhen?.Invoke() ?? false) || deadline.Elapsed > TimeSpan.FromMinutes(3))
+            if ((killWhen?.Invoke() ?? false) || deadline.Elapsed > TimeSpan.FromMinutes(6))
             {
                 process.Kill(entireProcessTree: true);
                 await process.WaitForExitAsync(Ct);

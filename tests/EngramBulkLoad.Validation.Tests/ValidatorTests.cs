@@ -60,6 +60,51 @@ public sealed class ValidatorTests
     }
 
     [Fact]
+    public async Task RunAsync_RecallAllWithOneMemoryLost_NamesExactlyThatMemory()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = await AddCorpusAsync(snapshot);
+        await LoadAsync(snapshot, engram);
+        var lost = records[63].MemoryId;
+        Assert.True(server.Store.Lose(Space, lost));
+        long reported = 0;
+
+        // A sample of 5 rarely hits one lost memory in 95; --recall all does.
+        var report = await ValidateAsync(snapshot, engram, new ValidationOptions { SampleSize = 5, RecallAll = true, RecallProgress = (done, _) => Interlocked.Exchange(ref reported, done) });
+
+        Assert.False(report.Passed);
+        var all = Check(report, "recall all");
+        Assert.Equal(CheckStatus.Failed, all.Status);
+        Assert.Equal(records.Count - 1, all.Figures["found"]);
+        Assert.Equal(1, all.Figures["missing"]);
+        Assert.StartsWith(lost, Assert.Single(all.Examples), StringComparison.Ordinal);
+        Assert.Equal(records.Count, Interlocked.Read(ref reported));
+    }
+
+    [Fact]
+    public async Task RunAsync_EngramWithoutDeduplicationAndStrategyNone_ExpectsEveryLoadedMemory()
+    {
+        await using var server = await StartServerAsync(o => o.Deduplicate = false);
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = ValidationSnapshot.Records("crm", "public.customers", 0, 20, seed: 21);
+        var vectors = records.Select((_, i) => Random(3000 + i)).ToList();
+        records.Add(ValidationSnapshot.Record("crm", "public.customers", "copy", records[2].Content));
+        vectors.Add(vectors[2]);
+        await snapshot.AddPartAsync("public.customers", 0, records, Token, vectors);
+        await LoadAsync(snapshot, engram);
+
+        var report = await ValidateAsync(snapshot, engram, new ValidationOptions { SampleSize = 1000, RecallAll = true, NearDuplicates = { Strategy = NearDuplicates.MergeStrategy.None } });
+
+        Assert.True(report.Passed, Describe(report));
+        Assert.Equal(21, report.NearDuplicates.ExpectedHeld);
+        Assert.Equal(21, server.Store.Count(Space));
+        Assert.Equal(21, Check(report, "recall all").Figures["found"]);
+    }
+
+    [Fact]
     public async Task RunAsync_SameMemoryIdTwiceInOneGeneration_UniquenessFailsNamingIt()
     {
         await using var server = await StartServerAsync();

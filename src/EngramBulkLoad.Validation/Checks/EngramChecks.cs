@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using EngramBulkLoad.Records;
+using EngramBulkLoad.Snapshot;
+using EngramBulkLoad.Snapshot.Parts;
 using EngramBulkLoad.Engram;
 using EngramBulkLoad.Engram.Protocol;
 using EngramBulkLoad.Snapshot.Manifest;
@@ -14,6 +18,7 @@ internal static class EngramChecks
     public const string Count = "Engram count";
     public const string Associations = "Engram associations";
     public const string Recall = "recall sample";
+    public const string RecallEvery = "recall all";
     public const string Confidence = "confidence in range";
 
     /// <param name="response">Engram's Introspect answer.</param>
@@ -154,6 +159,82 @@ internal static class EngramChecks
         });
 
         return (outcomes.Check(Recall, sample.Count, "randomly sampled loaded records", options), [.. recalled]);
+    }
+
+    /// <summary>
+    /// Recalls every record of the loaded parts by its own vector (<c>--recall all</c>), <see cref="ValidationOptions.RecallConcurrency"/>
+    /// calls at once, streaming the vectors files; a record rejected at load is not expected, and an id repeated in a
+    /// later generation is recalled once, by its latest vector.
+    /// </summary>
+    public static async Task<ValidationCheck> RecallAllAsync(
+        EngramClient engram, SnapshotStore snapshot, SnapshotManifest manifest, SnapshotScan scan, NearDuplicateReport duplicates, ValidationOptions options, CancellationToken cancellationToken)
+    {
+        var loaded = manifest.Parts.Where(part => part.State == PartState.Loaded && part.Files.Vectors is not null).ToList();
+        var total = loaded.Sum(part => part.Files.Vectors!.Rows);
+        var outcomes = new RecallOutcomes();
+        var groups = GroupsById(duplicates);
+        long done = 0, recalled = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.RecallConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(LoadedVectorsAsync(snapshot, loaded, cancellationToken), parallel, async (vector, token) =>
+        {
+            if (!scan.Rejects.LoadRejected.Contains(vector.MemoryId) && vector.Vector is { Length: > 0 } values)
+            {
+                var results = await engram.RecallAsync(values, options.TopK, includeMetadata: false, token);
+                outcomes.Classify(vector.MemoryId, vector.MemoryId, results, groups, duplicates.Options.Threshold, options.TopK);
+                Interlocked.Increment(ref recalled);
+            }
+
+            options.RecallProgress?.Invoke(Interlocked.Increment(ref done), total);
+        });
+        return outcomes.Check(RecallEvery, Interlocked.Read(ref recalled), "loaded records", options);
+    }
+
+    /// <summary>The vectors of the loaded parts, in load order; an id a later row repeats is given by its last row only.</summary>
+    private static async IAsyncEnumerable<StagedVector> LoadedVectorsAsync(SnapshotStore snapshot, IReadOnlyList<PartEntry> parts, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Ids repeated across generations are few (backfills): find them first, then skip all but their last row.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var repeated = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var part in parts)
+        {
+            foreach (var id in await IdsAsync(snapshot, part.Files.Vectors!, cancellationToken))
+            {
+                if (!seen.Add(id))
+                {
+                    repeated[id] = repeated.GetValueOrDefault(id, 1) + 1;
+                }
+            }
+        }
+
+        seen.Clear();
+        foreach (var part in parts)
+        {
+            await foreach (var vector in SnapshotRows.ReadAsync(snapshot, PartCodecs.Vectors, part.Files.Vectors!, cancellationToken))
+            {
+                if (repeated.TryGetValue(vector.MemoryId, out var left))
+                {
+                    repeated[vector.MemoryId] = --left;
+                    if (left > 0)
+                    {
+                        continue;
+                    }
+                }
+
+                yield return vector;
+            }
+        }
+    }
+
+    private static async Task<List<string>> IdsAsync(SnapshotStore snapshot, PartFile file, CancellationToken cancellationToken)
+    {
+        await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, snapshot.FullPath(file.Path), snapshot.MigrationId, cancellationToken);
+        var ids = new List<string>();
+        for (var group = 0; group < reader.RowGroupCount; group++)
+        {
+            ids.AddRange((await reader.ReadStringColumnAsync(group, VectorColumns.MemoryId, cancellationToken)).Select(id => id!));
+        }
+
+        return ids;
     }
 
     /// <summary>
