@@ -15,7 +15,7 @@ public sealed class KillDuringLoadTests
     private const int BatchesInFlight = 2;
     private const int CallsInFlight = 8;
 
-    private const string Engram = $$""", "engram": { "batchSize": {{BatchSize}}, "maxBatchesInFlight": {{BatchesInFlight}}, "maxUnaryCallsInFlight": {{CallsInFlight}} }""";
+    private static readonly string Engram = $$""", "engram": { "batchSize": {{BatchSize}}, "maxBatchesInFlight": {{BatchesInFlight}}, "maxUnaryCallsInFlight": {{CallsInFlight}} }""";
 
     [Fact]
     public async Task Load_KilledAtRandomPointsOfTheMemoryPhase_ResendsAtMostTheBatchesInFlight()
