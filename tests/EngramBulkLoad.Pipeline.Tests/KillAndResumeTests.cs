@@ -7,6 +7,8 @@ namespace EngramBulkLoad.Pipeline.Tests;
 /// up), then started again with the same arguments until it finishes: Engram must hold exactly the
 /// source's records, each once, with every association.
 /// </summary>
+// Child-process kill tests run one at a time: on a small machine two of them at once starve each other.
+[Collection("child processes")]
 public sealed class KillAndResumeTests
 {
     [Fact]

@@ -8,6 +8,8 @@ namespace EngramBulkLoad.Pipeline.Tests;
 /// Associate calls per pair: each is sent once, except at most the calls in flight at each kill (README, "What a
 /// kill re-sends"), never a whole part again.
 /// </summary>
+// Child-process kill tests run one at a time: on a small machine two of them at once starve each other.
+[Collection("child processes")]
 public sealed class KillDuringLoadTests
 {
     private const int Trials = 25;
