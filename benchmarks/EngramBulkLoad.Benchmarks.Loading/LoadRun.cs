@@ -12,7 +12,7 @@ internal static class LoadRun
     {
         await snapshot.ResetAsync(cancellationToken);
         // The server keeps ids and metadata but not the embeddings, so its memory does not hide the loader's.
-        await using var server = await EngramTestServer.StartAsync(new EngramTestServerOptions { KeepEmbeddings = false }, cancellationToken: cancellationToken);
+        await using var server = await EngramTestServer.StartAsync(new EngramTestServerOptions { KeepEmbeddings = false, KeepRequests = false, Capacity = 0 }, cancellationToken: cancellationToken);
         var options = new EngramOptions
         {
             Address = server.Address,

@@ -12,7 +12,9 @@ namespace EngramBulkLoad.Loading;
 /// <summary>
 /// The association phase: once every part is loaded, each part's edges become Associate calls (a
 /// bounded number in flight). An edge whose end is not a loaded memory (never staged, rejected at any
-/// stage) becomes a reject naming both ends. A part's association counts and its rejects file are saved
+/// stage) becomes a reject naming both ends. Each edge's outcome is saved in the part's journal as soon as
+/// Engram answered, so a killed run creates no association twice beyond the calls in flight (repeating an
+/// Associate may strengthen an association). A part's association counts and its rejects file are saved
 /// in one manifest update; a part with counts set is done and skipped by later runs. A shard's edges may
 /// end in a sibling shard's records, so a shard first waits until every sibling's memories are loaded
 /// and counts them as loaded too (<see cref="SiblingWait"/>); each edge is still created once, by the
@@ -116,29 +118,49 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
         }
     }
 
+    /// <summary>
+    /// Creates one part's associations, each edge's outcome saved in the part's journal once Engram answered
+    /// (ack-then-commit, shared saves), and a call's slot freed only after that: a kill re-sends at most the
+    /// calls in flight, <see cref="EngramOptions.MaxUnaryCallsInFlight"/>. The part's counts and rejects file
+    /// are saved in one manifest update at the end, then the journal is deleted.
+    /// </summary>
     private async Task LoadPartAsync(PartEntry part, MemoryIdSet loaded, AssociationMapper mapper, CancellationToken cancellationToken)
     {
         var key = PartKey.Of(part);
         var rejects = new ConcurrentQueue<RejectRecord>();
-        long created = 0;
-        await using (var reader = await PartFileReader<StagedEdge>.OpenAsync(PartCodecs.Edges, snapshot.FullPath(part.Files.Edges!.Path), snapshot.MigrationId, cancellationToken))
+        long created;
+        await using (var journal = await ProgressJournal.OpenAsync(snapshot, ProgressJournal.Phases.Associate, key, part.Files.Edges!, cancellationToken))
         {
-            var options = new ParallelOptions { MaxDegreeOfParallelism = client.Options.MaxUnaryCallsInFlight, CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(reader.ReadAllAsync(cancellationToken), options, async (edge, token) =>
+            foreach (var reject in journal.RejectsBefore)
             {
+                rejects.Enqueue(reject);
+            }
+
+            created = journal.AcknowledgedBefore;
+            await using var reader = await PartFileReader<StagedEdge>.OpenAsync(PartCodecs.Edges, snapshot.FullPath(part.Files.Edges!.Path), snapshot.MigrationId, cancellationToken);
+            var options = new ParallelOptions { MaxDegreeOfParallelism = client.Options.MaxUnaryCallsInFlight, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(Pending(reader.ReadAllAsync(cancellationToken), journal), options, async (item, token) =>
+            {
+                var (row, edge) = item;
+                RejectRecord? reject = null;
                 if (MissingEnd(edge, loaded) is { } missing)
                 {
-                    rejects.Enqueue(Reject(part, edge, RejectCodes.MissingEndpoint, missing));
-                    return;
+                    reject = Reject(part, edge, RejectCodes.MissingEndpoint, missing);
                 }
-
-                if (await client.AssociateAsync(mapper.Map(edge), token) is { } refusal)
+                else if (await client.AssociateAsync(mapper.Map(edge), token) is { } refusal)
                 {
-                    rejects.Enqueue(Reject(part, edge, RejectCodes.EngramRejected, refusal));
-                    return;
+                    reject = Reject(part, edge, RejectCodes.EngramRejected, refusal);
                 }
 
-                Interlocked.Increment(ref created);
+                await journal.CommitAsync(JournalEntry.ForRow(row, reject is null, reject), token);
+                if (reject is null)
+                {
+                    Interlocked.Increment(ref created);
+                }
+                else
+                {
+                    rejects.Enqueue(reject);
+                }
             });
         }
 
@@ -156,8 +178,23 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
                 entry.Files.LoadRejects = file;
             },
             cancellationToken);
+        ProgressJournal.Delete(snapshot, ProgressJournal.Phases.Associate, key);
         Interlocked.Add(ref _created, created);
         Interlocked.Add(ref _rejected, edgeRejects.Count);
+    }
+
+    /// <summary>The edges with their row position, less those an earlier run's journal settled.</summary>
+    private static async IAsyncEnumerable<(long Row, StagedEdge Edge)> Pending(IAsyncEnumerable<StagedEdge> edges, ProgressJournal journal)
+    {
+        long row = -1;
+        await foreach (var edge in edges)
+        {
+            row++;
+            if (!journal.Done[(int)row])
+            {
+                yield return (row, edge);
+            }
+        }
     }
 
     private static string? MissingEnd(StagedEdge edge, MemoryIdSet loaded)

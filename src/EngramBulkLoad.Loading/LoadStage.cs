@@ -13,10 +13,10 @@ namespace EngramBulkLoad.Loading;
 /// <summary>
 /// The load stage: every embedded part of a snapshot is joined with its records, mapped, and sent to
 /// Engram in batches, a bounded number in flight; a part becomes Loaded (with its counts and rejects
-/// file, in one manifest save) only after Engram answered every record of it. Then, once every part is
-/// loaded, associations are created for the edges. A killed load resumes: loaded parts are skipped, and
-/// the records of an unfinished part are sent again under the same deterministic ids, which Engram
-/// stores as the same memories (see README.md).
+/// file, in one manifest save) only after Engram answered every record of it. Within a part, each answered
+/// batch is saved in the part's <see cref="ProgressJournal"/> before its slot is freed, so a killed load resumes
+/// by sending only the batches that were in flight (at most maxBatchesInFlight × batchSize records), under the
+/// same deterministic ids (see README.md). Then, once every part is loaded, associations are created for the edges.
 /// </summary>
 public static class LoadStage
 {
@@ -65,6 +65,7 @@ public static class LoadStage
         var started = Stopwatch.GetTimestamp();
         var manifest = snapshot.ReadManifest();
         var preflight = await client.PreflightAsync(manifest.Model?.Dimension, cancellationToken);
+        ProgressJournal.DeleteSettled(snapshot, manifest);
 
         var run = new MemoryRun(snapshot, client, new MemoryMapper(client.Options, snapshot.MigrationId, time.GetUtcNow()), progress);
         await run.LoadAsync(PartsToLoad(manifest, incoming, cancellationToken), cancellationToken);
@@ -143,6 +144,7 @@ public static class LoadStage
     private sealed class MemoryRun(SnapshotStore snapshot, EngramClient client, MemoryMapper mapper, IProgress<LoadProgress>? progress)
     {
         private int _partsSeen;
+        private readonly List<PartTracker> _trackers = [];
 
         private readonly List<PartLoadResult> _completed = [];
         private long _recordsLoaded;
@@ -179,8 +181,8 @@ public static class LoadStage
                     }
                     catch
                     {
-                        // One failed batch stops the run: the other batches in flight are abandoned (their
-                        // parts stay unfinished and are sent again by the next run).
+                        // One failed batch stops the run: the other batches in flight are abandoned (their parts stay
+                        // unfinished; the next run sends again only the rows their journals do not hold).
                         await stop.CancelAsync();
                         throw;
                     }
@@ -211,7 +213,9 @@ public static class LoadStage
                     }
 
                     Interlocked.Increment(ref _partsSeen);
-                    partsInFlight.Add(await ProduceAsync(entry, send, stop.Token));
+                    var tracker = await ProduceAsync(entry, send, stop.Token);
+                    partsInFlight.Add(tracker);
+                    _trackers.Add(tracker);
                 }
             }
             catch
@@ -219,6 +223,7 @@ public static class LoadStage
                 await stop.CancelAsync();
                 send.Complete();
                 await send.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await CloseJournalsAsync();
                 if (send.Completion.IsFaulted && !cancellationToken.IsCancellationRequested)
                 {
                     // The sender failed first and the reader only saw the consequence: report the cause.
@@ -229,42 +234,81 @@ public static class LoadStage
             }
 
             send.Complete();
-            await send.Completion;
+            try
+            {
+                await send.Completion;
+            }
+            finally
+            {
+                await CloseJournalsAsync();
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        /// <summary>Closes the journals of parts a failed or cancelled run leaves unfinished (finished parts closed theirs).</summary>
+        private async Task CloseJournalsAsync()
+        {
+            foreach (var tracker in _trackers)
+            {
+                if (tracker.Journal is { } journal)
+                {
+                    await journal.DisposeAsync();
+                }
+            }
         }
 
         private async Task<PartTracker> ProduceAsync(PartEntry part, ActionBlock<PartBatch> send, CancellationToken cancellationToken)
         {
             var key = PartKey.Of(part);
-            var tracker = new PartTracker(key, part.Files.Vectors?.Rows ?? 0);
-            if (part.Files.Vectors is { } vectorsFile)
+            var journal = part.Files.Vectors is { } tracked ? await ProgressJournal.OpenAsync(snapshot, ProgressJournal.Phases.Load, key, tracked, cancellationToken) : null;
+            var tracker = new PartTracker(key, part.Files.Vectors?.Rows ?? 0, journal);
+            if (part.Files.Vectors is { } vectorsFile && journal is not null)
             {
                 await using var records = await PartRecords.OpenAsync(snapshot, part, cancellationToken);
                 await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, snapshot.FullPath(vectorsFile.Path), snapshot.MigrationId, cancellationToken);
                 var batchSize = client.Options.BatchSize;
-                var batch = new List<MemoryWrite>(batchSize);
+                var batch = new PendingBatch(batchSize);
+                long row = -1;
                 for (var group = 0; group < reader.RowGroupCount; group++)
                 {
                     foreach (var vector in await reader.ReadRowGroupAsync(group, cancellationToken))
                     {
+                        row++;
+                        if (journal.Done[(int)row])
+                        {
+                            // Engram answered this row in an earlier run (the journal says so): not sent again.
+                            continue;
+                        }
+
+                        batch.Rows.Add(row);
                         var record = await records.FindAsync(vector.MemoryId, cancellationToken);
-                        if (Map(part, tracker, record, vector) is not { } write)
+                        if (Map(part, batch.Rejected, record, vector) is not { } write)
                         {
                             continue;
                         }
 
-                        batch.Add(write);
-                        if (batch.Count == batchSize)
+                        batch.Writes.Add(write);
+                        if (batch.Writes.Count == batchSize)
                         {
                             await PostAsync(send, tracker, batch, cancellationToken);
-                            batch = new List<MemoryWrite>(batchSize);
+                            batch = new PendingBatch(batchSize);
                         }
                     }
                 }
 
-                if (batch.Count > 0)
+                if (batch.Writes.Count > 0)
                 {
                     await PostAsync(send, tracker, batch, cancellationToken);
+                }
+                else if (batch.Rows.Count > 0)
+                {
+                    // Only rejected rows left: nothing to send, their outcome is saved at once.
+                    await journal.CommitAsync(JournalEntry.ForRows(batch.Rows, 0, batch.Rejected), cancellationToken);
+                    foreach (var reject in batch.Rejected)
+                    {
+                        tracker.Rejects.Enqueue(reject);
+                    }
                 }
             }
 
@@ -277,12 +321,12 @@ public static class LoadStage
         }
 
         /// <summary>Maps one vector with its record; a record that cannot be sent is rejected here, before sending.</summary>
-        private MemoryWrite? Map(PartEntry part, PartTracker tracker, StagedRecord? record, StagedVector vector)
+        private MemoryWrite? Map(PartEntry part, List<RejectRecord> rejects, StagedRecord? record, StagedVector vector)
         {
             if (record is null)
             {
                 Interlocked.Increment(ref _recordsRejected);
-                tracker.Rejects.Enqueue(new RejectRecord(
+                rejects.Add(new RejectRecord(
                     PipelineStage.Load, part.Source, part.Collection, $"part {part.Index}", null, vector.MemoryId, RejectCodes.Malformed,
                     $"the vectors file has memory '{vector.MemoryId}' but the part's records file does not. The snapshot was changed by hand or the embed stage is broken; re-run embed for this part."));
                 return null;
@@ -292,17 +336,17 @@ public static class LoadStage
             if (write is null)
             {
                 Interlocked.Increment(ref _recordsRejected);
-                tracker.Rejects.Enqueue(reject!);
+                rejects.Add(reject!);
                 return null;
             }
 
             return write;
         }
 
-        private static async Task PostAsync(ActionBlock<PartBatch> send, PartTracker tracker, List<MemoryWrite> batch, CancellationToken cancellationToken)
+        private static async Task PostAsync(ActionBlock<PartBatch> send, PartTracker tracker, PendingBatch batch, CancellationToken cancellationToken)
         {
             tracker.AddBatch();
-            if (!await send.SendAsync(new PartBatch(tracker, batch), cancellationToken))
+            if (!await send.SendAsync(new PartBatch(tracker, batch.Writes, batch.Rows, batch.Rejected), cancellationToken))
             {
                 throw new InvalidOperationException("The sender stopped accepting batches.");
             }
@@ -313,8 +357,12 @@ public static class LoadStage
             await client.WaitForCapacityAsync(cancellationToken);
             var result = await client.RememberBatchAsync(batch.Writes, cancellationToken);
             Interlocked.Increment(ref _batches);
+            // Ack-then-commit: Engram answered every record of the batch; saving that is what keeps a resume from
+            // sending them again. A kill before this line re-sends the batch, which is the in-flight bound.
+            var rejects = batch.Rejected.Concat(result.Rejects).ToList();
+            await batch.Part.Journal!.CommitAsync(JournalEntry.ForRows(batch.Rows, result.Acknowledged, rejects), cancellationToken);
             batch.Part.Acknowledged(result.Acknowledged);
-            foreach (var reject in result.Rejects)
+            foreach (var reject in rejects)
             {
                 batch.Part.Rejects.Enqueue(reject);
             }
@@ -350,6 +398,13 @@ public static class LoadStage
                     entry.Files.LoadRejects = file;
                 },
                 cancellationToken);
+            if (part.Journal is not null)
+            {
+                await part.Journal.DisposeAsync();
+            }
+
+            // The manifest holds the part's outcome now; a kill before this line leaves a journal the next run deletes.
+            ProgressJournal.Delete(snapshot, ProgressJournal.Phases.Load, part.Key);
             lock (_completed)
             {
                 _completed.Add(new PartLoadResult(part.Key.Source, part.Key.Collection, part.Key.Index, part.Embedded, part.Loaded, rejects.Count));
@@ -376,5 +431,15 @@ public static class LoadStage
 
             progress.Report(new LoadProgress(RecordsLoaded, RecordsRejected, done, Volatile.Read(ref _partsSeen)) { Waiting = waiting });
         }
+    }
+
+    /// <summary>A batch being filled by the reader.</summary>
+    private sealed class PendingBatch(int capacity)
+    {
+        public List<MemoryWrite> Writes { get; } = new(capacity);
+
+        public List<long> Rows { get; } = new(capacity);
+
+        public List<RejectRecord> Rejected { get; } = [];
     }
 }

@@ -50,6 +50,8 @@ public static class Rollback
                 });
             }
 
+            // A partly loaded part's journal would otherwise make the next load skip rows just forgotten.
+            ProgressJournal.Delete(snapshot, key);
             if (part.State == PartState.Loaded || part.Counts.Associations is not null)
             {
                 var rejectsFile = part.Files.LoadRejects;

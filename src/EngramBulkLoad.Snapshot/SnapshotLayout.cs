@@ -13,7 +13,7 @@ namespace EngramBulkLoad.Snapshot;
 public static class SnapshotLayout
 {
     /// <summary>The folders a snapshot owns; overwrite deletes only these and the manifest.</summary>
-    public static readonly IReadOnlyList<string> OwnedFolders = ["records", "edges", "rejects", "vectors"];
+    public static readonly IReadOnlyList<string> OwnedFolders = ["records", "edges", "rejects", "vectors", "progress"];
 
     /// <summary>
     /// The folder name of shard <paramref name="index"/> of <paramref name="count"/>'s snapshot, under the

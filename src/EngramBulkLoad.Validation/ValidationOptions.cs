@@ -8,6 +8,15 @@ public sealed class ValidationOptions
     /// <summary>Loaded records recalled from Engram by their own vector, chosen at random (seeded). 0 turns the recall check off. Default 200.</summary>
     public int SampleSize { get; set; } = 200;
 
+    /// <summary>
+    /// Recall every loaded record by its own vector (<c>validate --recall all</c>), not only the sample, so that a
+    /// single lost memory is named. Default false.
+    /// </summary>
+    public bool RecallAll { get; set; }
+
+    /// <summary>Told (records recalled, records to recall) while <see cref="RecallAll"/> runs; may be null.</summary>
+    public Action<long, long>? RecallProgress { get; set; }
+
     /// <summary>A sampled record must come back among this many results. 1 to 1000; default 10.</summary>
     public int TopK { get; set; } = 10;
 

@@ -58,15 +58,20 @@ public static class Validator
             {
                 checks.Add(ValidationCheck.Skip(EngramChecks.Recall, "Skipped: --sample 0."));
                 checks.Add(ValidationCheck.Skip("metadata in Engram", "Skipped: --sample 0."));
-                checks.Add(ValidationCheck.Skip(EngramChecks.Confidence, "Skipped: --sample 0."));
             }
             else
             {
                 var (recall, recalled) = await EngramChecks.RecallAsync(engram, scan.Sample, duplicates, options, cancellationToken);
                 checks.Add(recall);
                 checks.Add(MetadataChecks.InEngram(recalled, snapshot.MigrationId, options.MaxExamples));
-                checks.Add(EngramChecks.ConfidenceCheck(recalled, manifest, engram.Options, options.MaxExamples));
             }
+
+            if (options.RecallAll)
+            {
+                checks.Add(await EngramChecks.RecallAllAsync(engram, snapshot, manifest, scan, duplicates, options, cancellationToken));
+            }
+
+            checks.Add(EngramChecks.ConfidenceCheck(manifest, engram.Options));
         }
 
         return new ValidationReport

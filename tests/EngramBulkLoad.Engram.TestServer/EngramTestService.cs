@@ -4,9 +4,8 @@ using Grpc.Core;
 namespace EngramBulkLoad.Engram.TestServer;
 
 /// <summary>
-/// engram.v1.EngramService as the real server behaves (see shared/engram-contract.md): bearer-key
-/// authentication, space id syntax, one response per streamed request in order, and an error status
-/// that ends the whole stream at the first bad record.
+/// engram.v1.EngramService hosted over gRPC: authentication, space ids, fault injection and the stream's
+/// shape; what each call does is <see cref="EngramTestStore"/>'s (engram-cli/src/grpc.rs at commit 5d54816).
 /// </summary>
 internal sealed class EngramTestService(EngramTestServerOptions options, EngramTestStore store, FaultInjector faults) : EngramService.EngramServiceBase
 {
@@ -15,20 +14,25 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
         var space = Authorize(context, request.MemorySpaceId);
         await faults.BeforeCallAsync(nameof(Remember), context.CancellationToken);
         store.CountUnary();
-        return Store(space, request);
+        return Store(space, request, sequence: null);
     }
 
+    /// <summary>
+    /// grpc.rs, streaming_remember: one response per request, in order; the first error (a bad space id, a wrong
+    /// embedding, no content) is sent as the stream's status, which ends the call for the client.
+    /// </summary>
     public override async Task StreamingRemember(IAsyncStreamReader<RememberRequest> requestStream, IServerStreamWriter<RememberResponse> responseStream, ServerCallContext context)
     {
         Authenticate(context);
         await faults.BeforeCallAsync(nameof(StreamingRemember), context.CancellationToken);
         store.CountStream();
+        long sequence = 0;
         while (await requestStream.MoveNext(context.CancellationToken))
         {
             var request = requestStream.Current;
             var space = Authorize(context, request.MemorySpaceId);
             await faults.BeforeRecordAsync(context.CancellationToken);
-            var response = Store(space, request);
+            var response = Store(space, request, ++sequence);
             faults.AfterRecordStored(context);
             await responseStream.WriteAsync(response, context.CancellationToken);
         }
@@ -38,41 +42,40 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
     {
         var space = Authorize(context, request.MemorySpaceId);
         await faults.BeforeCallAsync(nameof(Associate), context.CancellationToken);
-        var strength = store.Associate(space, request);
-        return new AssociateResponse { Created = true, FinalStrength = strength };
+        return store.Associate(space, request);
     }
 
     public override async Task<ForgetResponse> Forget(ForgetRequest request, ServerCallContext context)
     {
         var space = Authorize(context, request.MemorySpaceId);
         await faults.BeforeCallAsync(nameof(Forget), context.CancellationToken);
-        if (request.TargetCase != ForgetRequest.TargetOneofCase.MemoryId)
-        {
-            throw new RpcException(new Status(
-                request.TargetCase == ForgetRequest.TargetOneofCase.Pattern ? StatusCode.Unimplemented : StatusCode.InvalidArgument,
-                "Forget requires a target: specify which memory to forget using memory_id."));
-        }
-
-        var affected = store.Forget(space, request.MemoryId, request.Mode);
-        return new ForgetResponse { MemoriesAffected = affected, Reversible = request.Mode == ForgetMode.Suppress };
+        return store.Forget(space, request);
     }
 
+    /// <summary>
+    /// grpc.rs, introspect: the streaming metrics, a healthy status, and statistics whose counts are all zero
+    /// (the handler fills them with constants; Engram's count is only on its HTTP health endpoint).
+    /// <see cref="FaultInjector.ReportPressure"/> adds a memory_pressure metric Engram does not publish, for the loader's pressure tests.
+    /// </summary>
     public override async Task<IntrospectResponse> Introspect(IntrospectRequest request, ServerCallContext context)
     {
         Authenticate(context);
-        var space = string.IsNullOrEmpty(request.MemorySpaceId) ? null : Authorize(context, request.MemorySpaceId);
+        if (!string.IsNullOrEmpty(request.MemorySpaceId))
+        {
+            Authorize(context, request.MemorySpaceId);
+        }
+
         await faults.BeforeCallAsync(nameof(Introspect), context.CancellationToken);
         store.CountIntrospect();
         var response = new IntrospectResponse
         {
-            Health = new HealthStatus { Healthy = true, Summary = "All memory systems operational (Engram test server)" },
-            Statistics = new MemoryStatistics
-            {
-                TotalMemories = space is null ? store.All().Count : store.Count(space),
-                TotalAssociations = store.Associations.Count(a => space is null || a.Space == space),
-            },
+            Health = new HealthStatus { Healthy = true, Summary = "All memory systems operational" },
+            Statistics = new MemoryStatistics(),
         };
+        response.ActiveProcesses.Add(["consolidation", "decay"]);
         response.Metrics["streaming_queue_depth"] = 0;
+        response.Metrics["streaming_updates_exported"] = 0;
+        response.Metrics["streaming_updates_dropped"] = 0;
         if (faults.ReportPressure)
         {
             response.Metrics["memory_pressure"] = faults.NextPressure();
@@ -85,39 +88,17 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
     {
         var space = Authorize(context, request.MemorySpaceId);
         await faults.BeforeCallAsync(nameof(Recall), context.CancellationToken);
-        var max = request.MaxResults > 0 ? request.MaxResults : 10;
-        IEnumerable<StoredMemory> found = request.Cue?.CueTypeCase switch
-        {
-            Cue.CueTypeOneofCase.Semantic => store.Memories(space).Where(m => m.Content.Contains(request.Cue.Semantic.Query, StringComparison.OrdinalIgnoreCase)),
-            Cue.CueTypeOneofCase.Embedding => store.Memories(space)
-                .Where(m => m.Embedding.Length == request.Cue.Embedding.Vector.Count)
-                .OrderByDescending(m => Dot(m.Embedding, request.Cue.Embedding.Vector)),
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "Recall needs an embedding or semantic cue.")),
-        };
-        var response = new RecallResponse();
-        foreach (var memory in found.Take(max))
-        {
-            var message = new Memory { Id = memory.Id, Content = memory.Content, Confidence = new Protocol.Confidence { Value = memory.Confidence }, MemoryType = memory.Type };
-            foreach (var (key, value) in memory.Metadata)
-            {
-                message.Metadata[key] = value;
-            }
-
-            message.Tags.Add(memory.Tags);
-            response.Memories.Add(message);
-        }
-
-        return response;
+        return store.Recall(space, request);
     }
 
-    private RememberResponse Store(string space, RememberRequest request)
+    private RememberResponse Store(string space, RememberRequest request, long? sequence)
     {
         if (faults.RefusalOf(request) is { } refusal)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, refusal));
         }
 
-        return store.Remember(space, request);
+        return store.Remember(space, request, sequence);
     }
 
     private void Authenticate(ServerCallContext context) => KeyOf(context);
@@ -175,16 +156,5 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
         requested = trimmed;
 
         return requested;
-    }
-
-    private static double Dot(float[] a, IList<float> b)
-    {
-        double sum = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            sum += a[i] * b[i];
-        }
-
-        return sum;
     }
 }

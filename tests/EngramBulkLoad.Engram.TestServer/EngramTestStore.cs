@@ -5,16 +5,16 @@ using Grpc.Core;
 namespace EngramBulkLoad.Engram.TestServer;
 
 /// <summary>
-/// The memory the test server holds, per space, and counters of what it received. Storing follows
-/// Engram's rules: 768 floats or INVALID_ARGUMENT; a missing confidence is 0.7; a Memory's created_at is
-/// not kept, an Episode's when is; a Remember of an id already held replaces it (no second memory);
-/// optionally, a new memory within cosine 0.95 of one already held is deduplicated.
+/// What the test server does with each request, apart from hosting it: the memory of each space
+/// (<see cref="SpaceMemory"/>, engram-core's store), and counters and logs of what arrived, for tests.
+/// Every rule cites the Engram file it comes from (commit 5d54816); docs/engram-behaviour.md lists them.
 /// </summary>
 public sealed class EngramTestStore(EngramTestServerOptions options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, StoredMemory>> _spaces = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<StoredAssociation> _associations = new();
-    private readonly Lock _dedupLock = new();
+    private readonly ConcurrentDictionary<string, SpaceMemory> _spaces = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<AssociateCall> _associateCalls = new();
+    private readonly ConcurrentDictionary<string, RememberRequest> _lastRequests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _requestsPerId = new(StringComparer.Ordinal);
     private long _recordsReceived;
     private long _upserts;
     private long _deduplicated;
@@ -26,10 +26,10 @@ public sealed class EngramTestStore(EngramTestServerOptions options, TimeProvide
     /// <summary>Remember requests received (streamed and unary), including ones refused.</summary>
     public long RecordsReceived => Interlocked.Read(ref _recordsReceived);
 
-    /// <summary>Remember requests for an id already held (each replaced the memory; none added one).</summary>
+    /// <summary>Remember requests for an id the space held already (Engram skips it when the embedding is unchanged).</summary>
     public long Upserts => Interlocked.Read(ref _upserts);
 
-    /// <summary>Memories not added, or that replaced another, because of deduplication by meaning.</summary>
+    /// <summary>Memories skipped, or that replaced another id, because a near-duplicate was held.</summary>
     public long Deduplicated => Interlocked.Read(ref _deduplicated);
 
     /// <summary>StreamingRemember calls opened.</summary>
@@ -44,26 +44,41 @@ public sealed class EngramTestStore(EngramTestServerOptions options, TimeProvide
     /// <summary>Introspect calls.</summary>
     public long Introspects => Interlocked.Read(ref _introspects);
 
-    /// <summary>Associations received, in order.</summary>
-    public IReadOnlyList<StoredAssociation> Associations => [.. _associations];
+    /// <summary>Associate calls received, in order. Engram stores nothing for them; this is the test's log.</summary>
+    public IReadOnlyList<AssociateCall> AssociateCalls => [.. _associateCalls];
 
-    /// <summary>The memories of a space.</summary>
+    /// <summary>The memories a space holds (Engram's hot memories: what its count counts and Forget removes).</summary>
     public IReadOnlyList<StoredMemory> Memories(string space)
-        => _spaces.TryGetValue(space, out var memories) ? [.. memories.Values] : [];
+        => _spaces.TryGetValue(space, out var memories) ? memories.Hot() : [];
 
-    /// <summary>Number of memories in a space.</summary>
-    public int Count(string space) => _spaces.TryGetValue(space, out var memories) ? memories.Count : 0;
+    /// <summary>Engram's memory count of a space (store.rs, count): the HTTP health endpoint reports it; gRPC Introspect does not.</summary>
+    public long Count(string space) => _spaces.TryGetValue(space, out var memories) ? memories.Count : 0;
 
-    /// <summary>One memory, or null.</summary>
+    /// <summary>One memory the space holds, or null.</summary>
     public StoredMemory? Find(string space, string id)
-        => _spaces.TryGetValue(space, out var memories) && memories.TryGetValue(id, out var memory) ? memory : null;
+        => _spaces.TryGetValue(space, out var memories) ? memories.Find(id) : null;
+
+    /// <summary>All memories held, every space.</summary>
+    public IReadOnlyList<StoredMemory> All() => [.. _spaces.Values.SelectMany(space => space.Hot())];
+
+    /// <summary>The last Remember request that carried <paramref name="id"/> (what the wire carried; Engram keeps less), or null.</summary>
+    public RememberRequest? LastRequest(string id) => _lastRequests.GetValueOrDefault(id);
+
+    /// <summary>How many Remember requests carried <paramref name="id"/>.</summary>
+    public int RequestsFor(string id) => _requestsPerId.GetValueOrDefault(id);
+
+    /// <summary>Remember requests per memory id, for tests that bound re-sends.</summary>
+    public IReadOnlyDictionary<string, int> RequestsPerId => _requestsPerId;
 
     /// <summary>Puts a memory in directly (to arrange a test), as if another tool had written it.</summary>
     public void Seed(StoredMemory memory)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        Space(memory.Space)[memory.Id] = memory;
+        Space(memory.Space).Seed(memory);
     }
+
+    /// <summary>Makes the space lose a memory everywhere, as no RPC can (Engram losing data); true when it was held.</summary>
+    public bool Lose(string space, string id) => Space(space).Lose(id);
 
     internal void CountStream() => Interlocked.Increment(ref _streams);
 
@@ -71,78 +86,139 @@ public sealed class EngramTestStore(EngramTestServerOptions options, TimeProvide
 
     internal void CountIntrospect() => Interlocked.Increment(ref _introspects);
 
-    internal RememberResponse Remember(string space, RememberRequest request)
+    /// <summary>
+    /// grpc.rs, remember / streaming_remember: 768 floats or INVALID_ARGUMENT; a missing confidence is 0.7; a
+    /// Memory is stored as an episode at the time of storage (its created_at, metadata, tags, decay rate, activation
+    /// and type dropped); an Episode keeps its when. The response names the id sent and carries, as its
+    /// storage_confidence, the activation the store reports.
+    /// </summary>
+    /// <param name="space">The resolved space.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="sequence">The request's 1-based position in its stream; null for a unary Remember.</param>
+    internal RememberResponse Remember(string space, RememberRequest request, long? sequence)
     {
         Interlocked.Increment(ref _recordsReceived);
         var memory = request.MemoryTypeCase switch
         {
             RememberRequest.MemoryTypeOneofCase.Memory => FromMemory(space, request.Memory),
             RememberRequest.MemoryTypeOneofCase.Episode => FromEpisode(space, request.Episode),
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "Memory content missing: provide either a Memory or an Episode to remember.")),
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, sequence is null
+                ? "Memory content missing. Like trying to remember nothing - the mind needs something to hold onto. Please provide either a Memory or Episode to remember."
+                : "Streaming memory requires content - each message must contain a memory or episode")),
         };
-        var memories = Space(space);
-        if (options.Deduplicate && !memories.ContainsKey(memory.Id))
+        if (options.KeepRequests)
         {
-            // Engram compares against what it holds; one writer at a time keeps the comparison honest.
-            lock (_dedupLock)
-            {
-                var duplicate = memories.Values.FirstOrDefault(existing => existing.Embedding.Length > 0 && Cosine(existing.Embedding, memory.Embedding) >= options.DeduplicationThreshold);
-                if (duplicate is not null)
-                {
-                    Interlocked.Increment(ref _deduplicated);
-                    if (options.DeduplicationStrategy == DeduplicationStrategy.Replace)
-                    {
-                        memories.TryRemove(duplicate.Id, out _);
-                        memories[memory.Id] = memory;
-                    }
-
-                    // Either way the response carries the id that was sent, as Engram's does.
-                    return Acknowledge(memory, space);
-                }
-
-                memories[memory.Id] = memory;
-                return Acknowledge(memory, space);
-            }
+            _lastRequests[memory.Id] = request;
+            _requestsPerId.AddOrUpdate(memory.Id, 1, static (_, count) => count + 1);
         }
 
-        memories.AddOrUpdate(
-            memory.Id,
-            memory,
-            (_, previous) =>
-            {
-                Interlocked.Increment(ref _upserts);
-                return memory with { Writes = previous.Writes + 1 };
-            });
-        return Acknowledge(memory, space);
-    }
-
-    internal int Forget(string space, string id, ForgetMode mode)
-    {
-        Interlocked.Increment(ref _forgets);
-        return mode switch
+        var memories = Space(space);
+        if (memories.Find(memory.Id) is not null)
         {
-            // Engram treats SUPPRESS and OVERWRITE as removal too, for now.
-            ForgetMode.Delete or ForgetMode.Suppress or ForgetMode.Overwrite => Space(space).TryRemove(id, out _) ? 1 : 0,
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "Forgetting requires a mode: SUPPRESS or DELETE.")),
+            Interlocked.Increment(ref _upserts);
+        }
+
+        var (activation, outcome) = memories.Store(memory);
+        if (outcome is StoreOutcome.Skipped or StoreOutcome.Replaced)
+        {
+            Interlocked.Increment(ref _deduplicated);
+        }
+
+        var reasoning = sequence is { } position
+            ? $"Streaming {(memory.IsEpisode ? "episode" : "memory")} {position} stored in space '{space}'"
+            : "Successfully encoded in working memory, awaiting consolidation";
+        return new RememberResponse
+        {
+            MemoryId = memory.Id,
+            StorageConfidence = Confidences.Of(activation, reasoning),
+            InitialState = ConsolidationState.Recent,
         };
     }
 
-    internal float Associate(string space, AssociateRequest request)
+    /// <summary>
+    /// grpc.rs, recall, embedding cue: the cue's threshold (0.7 when none), at most max_results (10 when 0); each
+    /// memory carries id, content, a placeholder embedding of 768 zeros and, as its confidence, the recall score.
+    /// </summary>
+    internal RecallResponse Recall(string space, RecallRequest request)
+    {
+        var cue = request.Cue ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "Recall requires a cue - a trigger for memory retrieval. Like trying to remember without knowing what you're looking for. Provide an embedding, semantic query, or context cue."));
+        var threshold = cue.Threshold?.Value ?? 0.7f;
+        var found = cue.CueTypeCase switch
+        {
+            Cue.CueTypeOneofCase.Embedding when cue.Embedding.Vector.Count != 768 => throw new RpcException(new Status(
+                StatusCode.InvalidArgument,
+                $"Embedding vector must be exactly 768 dimensions, got {cue.Embedding.Vector.Count}. Engram uses 768-dimensional embeddings (matching sentence-transformers).")),
+            Cue.CueTypeOneofCase.Embedding => Space(space).Recall([.. cue.Embedding.Vector], threshold),
+            Cue.CueTypeOneofCase.Semantic => Space(space).Search(cue.Semantic.Query),
+            // This project's proto carries only the two cue types the loader uses; Engram answers UNIMPLEMENTED
+            // for temporal and pattern cues.
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "Cue type is missing. Provide a semantic query, embedding vector, or context cue.")),
+        };
+        var max = request.MaxResults > 0 ? request.MaxResults : 10;
+        var response = new RecallResponse();
+        var now = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(time.GetUtcNow());
+        foreach (var (memory, score) in found.Take(max))
+        {
+            // engram-proto/src/lib.rs, Memory::new: activation 0, decay rate 0.1, both times now, type unspecified.
+            var message = new Memory
+            {
+                Id = memory.Id,
+                Content = memory.Content,
+                Confidence = Confidences.Of(score, "Recalled from memory store via spreading activation"),
+                DecayRate = 0.1f,
+                LastAccess = now,
+                CreatedAt = now,
+            };
+            message.Embedding.AddRange(new float[768]);
+            response.Memories.Add(message);
+        }
+
+        var average = response.Memories.Count == 0 ? 0f : response.Memories.Average(memory => memory.Confidence.Value);
+        response.RecallConfidence = Confidences.Of(average, "Aggregate confidence from recalled memories");
+        return response;
+    }
+
+    /// <summary>
+    /// grpc.rs, forget: a memory id target only (a pattern is UNIMPLEMENTED); SUPPRESS, DELETE and OVERWRITE all
+    /// remove it through remove_consolidated_episodes; forget_confidence 0.9; reversible only for SUPPRESS.
+    /// </summary>
+    internal ForgetResponse Forget(string space, ForgetRequest request)
+    {
+        Interlocked.Increment(ref _forgets);
+        if (request.Mode == ForgetMode.Unspecified)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "Forgetting requires intent - specify whether to suppress (reduce activation, reversible) or delete (permanent removal). Like the difference between not thinking about something vs truly forgetting it."));
+        }
+
+        var affected = request.TargetCase switch
+        {
+            ForgetRequest.TargetOneofCase.MemoryId => Space(space).Forget(request.MemoryId),
+            ForgetRequest.TargetOneofCase.Pattern => throw new RpcException(new Status(StatusCode.Unimplemented, "Pattern-based forgetting not yet implemented. Use memory_id to forget specific memories.")),
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "Forget requires a target - specify which memory to forget using memory_id")),
+        };
+        return new ForgetResponse
+        {
+            MemoriesAffected = affected,
+            ForgetConfidence = Confidences.Of(0.9f, "Forgetting operation completed"),
+            Reversible = request.Mode == ForgetMode.Suppress,
+        };
+    }
+
+    /// <summary>grpc.rs, associate: both ids non-empty, else INVALID_ARGUMENT; created true and the clamped strength; nothing stored.</summary>
+    internal AssociateResponse Associate(string space, AssociateRequest request)
     {
         if (string.IsNullOrEmpty(request.SourceMemory) || string.IsNullOrEmpty(request.TargetMemory))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "Association requires two memories: specify both source and target memory ids."));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "Association requires two memories to connect - like building a bridge between islands. Specify both source and target memory IDs."));
         }
 
         var strength = Math.Clamp(request.Strength, 0f, 1f);
-        _associations.Enqueue(new StoredAssociation(space, request.SourceMemory, request.TargetMemory, request.AssociationType, strength, request.Reason));
-        return strength;
+        _associateCalls.Enqueue(new AssociateCall(space, request.SourceMemory, request.TargetMemory, request.AssociationType, strength, request.Reason));
+        return new AssociateResponse { Created = true, FinalStrength = strength };
     }
 
-    internal IReadOnlyList<StoredMemory> All() => [.. _spaces.Values.SelectMany(space => space.Values)];
-
-    private ConcurrentDictionary<string, StoredMemory> Space(string space)
-        => _spaces.GetOrAdd(space, static _ => new ConcurrentDictionary<string, StoredMemory>(StringComparer.Ordinal));
+    private SpaceMemory Space(string space)
+        => _spaces.GetOrAdd(space, _ => new SpaceMemory(options));
 
     private StoredMemory FromMemory(string space, Memory memory)
     {
@@ -153,15 +229,9 @@ public sealed class EngramTestStore(EngramTestServerOptions options, TimeProvide
             memory.Content,
             options.KeepEmbeddings ? [.. memory.Embedding] : [],
             memory.Confidence?.Value ?? 0.7f,
-            memory.Confidence?.Reasoning ?? string.Empty,
-            memory.Activation,
-            memory.DecayRate,
+            Activation: 0f,
             time.GetUtcNow(),
-            memory.MemoryType,
-            IsEpisode: false,
-            new Dictionary<string, string>(memory.Metadata, StringComparer.Ordinal),
-            [.. memory.Tags],
-            Writes: 1);
+            IsEpisode: false);
     }
 
     private StoredMemory FromEpisode(string space, Episode episode)
@@ -173,15 +243,9 @@ public sealed class EngramTestStore(EngramTestServerOptions options, TimeProvide
             episode.What,
             options.KeepEmbeddings ? [.. episode.Embedding] : [],
             episode.EncodingConfidence?.Value ?? 0.7f,
-            episode.EncodingConfidence?.Reasoning ?? string.Empty,
             Activation: 0f,
-            episode.DecayRate,
             episode.When?.ToDateTimeOffset() ?? time.GetUtcNow(),
-            MemoryType.Episodic,
-            IsEpisode: true,
-            new Dictionary<string, string>(StringComparer.Ordinal),
-            [],
-            Writes: 1);
+            IsEpisode: true);
     }
 
     private static void CheckEmbedding(int count)
@@ -190,30 +254,5 @@ public sealed class EngramTestStore(EngramTestServerOptions options, TimeProvide
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "Embedding must be exactly 768 dimensions"));
         }
-    }
-
-    private static RememberResponse Acknowledge(StoredMemory memory, string space) => new()
-    {
-        MemoryId = memory.Id,
-        StorageConfidence = new Protocol.Confidence { Value = memory.Confidence, Reasoning = $"stored in space '{space}'" },
-        InitialState = ConsolidationState.Recent,
-    };
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        if (a.Length != b.Length)
-        {
-            return 0;
-        }
-
-        double dot = 0, normA = 0, normB = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            normA += a[i] * a[i];
-            normB += b[i] * b[i];
-        }
-
-        return normA == 0 || normB == 0 ? 0 : dot / Math.Sqrt(normA * normB);
     }
 }

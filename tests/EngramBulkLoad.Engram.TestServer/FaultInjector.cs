@@ -19,6 +19,8 @@ public sealed class FaultInjector
     private long _dropCountdown = long.MaxValue;
     private long _drops;
     private long _injectedFailures;
+    private readonly Lock _randomLock = new();
+    private Random _random = new(1);
 
     /// <summary>Delay before each call is handled. Default zero.</summary>
     public TimeSpan CallLatency { get; set; }
@@ -32,14 +34,35 @@ public sealed class FaultInjector
     /// <summary>Pressure reported when the script is empty. Default 0.</summary>
     public float Pressure { get; set; }
 
-    /// <summary>Whether Introspect reports memory_pressure at all. Default true.</summary>
-    public bool ReportPressure { get; set; } = true;
+    /// <summary>
+    /// Whether Introspect reports a memory_pressure metric. Default false: Engram's Introspect (grpc.rs) publishes
+    /// none; tests of the loader's pressure watcher turn it on, as an Engram behind a metrics proxy would.
+    /// </summary>
+    public bool ReportPressure { get; set; }
+
+    /// <summary>
+    /// Fraction of calls (each unary call, each stream at its start) failed with UNAVAILABLE before they are handled,
+    /// drawn from a seeded generator. Default 0. Set with <see cref="FailRandomly"/>.
+    /// </summary>
+    public double FailureRate { get; private set; }
 
     /// <summary>Connections dropped so far.</summary>
     public long Drops => Interlocked.Read(ref _drops);
 
     /// <summary>Calls or streams failed by injection so far.</summary>
     public long InjectedFailures => Interlocked.Read(ref _injectedFailures);
+
+    /// <summary>From now on fails each call with probability <paramref name="rate"/> (UNAVAILABLE, as an overloaded or restarting Engram answers).</summary>
+    public void FailRandomly(double rate, int seed = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rate);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rate, 1);
+        lock (_randomLock)
+        {
+            _random = new Random(seed);
+            FailureRate = rate;
+        }
+    }
 
     /// <summary>Fails the next <paramref name="count"/> calls of <paramref name="method"/> ("*" for any) with <paramref name="code"/>.</summary>
     public void FailNextCalls(string method, StatusCode code, int count, string detail = "injected failure")
@@ -80,6 +103,21 @@ public sealed class FaultInjector
         {
             Interlocked.Increment(ref _injectedFailures);
             throw new RpcException(new Status(failure.Code, failure.Detail));
+        }
+
+        if (FailureRate > 0)
+        {
+            bool fail;
+            lock (_randomLock)
+            {
+                fail = _random.NextDouble() < FailureRate;
+            }
+
+            if (fail)
+            {
+                Interlocked.Increment(ref _injectedFailures);
+                throw new RpcException(new Status(StatusCode.Unavailable, "injected random failure"));
+            }
         }
     }
 

@@ -2,7 +2,8 @@ using System.Globalization;
 using EngramBulkLoad.Engram.TestServer;
 
 // Runs the Engram test server until Ctrl+C, for the demo:
-//   dotnet run --project tests/EngramBulkLoad.Engram.TestServer -- --port 50051 [--api-key KEY] [--dedup] [--tls] [--no-embeddings]
+//   dotnet run --project tests/EngramBulkLoad.Engram.TestServer -- --port 50051 [--api-key KEY] [--no-dedup] [--capacity N] [--tls] [--no-embeddings]
+// Deduplication is on and a space holds 100,000 memories before evicting, as in Engram (docs/engram-behaviour.md).
 var options = new EngramTestServerOptions { Port = 50051 };
 for (var i = 0; i < args.Length; i++)
 {
@@ -15,17 +16,25 @@ for (var i = 0; i < args.Length; i++)
             options.ApiKeys[args[++i]] = null;
             break;
         case "--dedup":
+            // The default since the audit against Engram's code; accepted so older scripts still run.
             options.Deduplicate = true;
+            break;
+        case "--no-dedup":
+            options.Deduplicate = false;
+            break;
+        case "--capacity" when i + 1 < args.Length:
+            options.Capacity = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--tls":
             options.UseTls = true;
             break;
         case "--no-embeddings":
-            // Benchmarks: keep ids and metadata only, so a million memories fit in a small server.
+            // Benchmarks: keep ids and content only, so a million memories fit in a small server (no deduplication or recall then).
             options.KeepEmbeddings = false;
+            options.KeepRequests = false;
             break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: --port N [--api-key KEY]... [--dedup] [--tls] [--no-embeddings]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: --port N [--api-key KEY]... [--no-dedup] [--capacity N (0: no eviction)] [--tls] [--no-embeddings]");
             return 2;
     }
 }
@@ -39,7 +48,7 @@ Console.CancelKeyPress += (_, e) =>
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
 await using var server = await EngramTestServer.StartAsync(options, cancellationToken: stop.Token);
-Console.WriteLine($"Engram test server listening on {server.Address} (auth {(options.ApiKeys.Count > 0 ? "on" : "off")}, dedup {(options.Deduplicate ? "on" : "off")}).");
+Console.WriteLine($"Engram test server listening on {server.Address} (auth {(options.ApiKeys.Count > 0 ? "on" : "off")}, dedup {(options.Deduplicate ? "on" : "off")}, capacity {(options.Capacity > 0 ? options.Capacity.ToString(CultureInfo.InvariantCulture) : "unlimited")} per space).");
 if (server.CertificatePemPath is not null)
 {
     Console.WriteLine($"Trust this certificate: {server.CertificatePemPath}");

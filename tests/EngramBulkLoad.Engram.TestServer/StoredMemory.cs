@@ -2,36 +2,33 @@ using EngramBulkLoad.Engram.Protocol;
 
 namespace EngramBulkLoad.Engram.TestServer;
 
-/// <summary>A memory as the test server holds it, with everything the request carried (Engram itself keeps less).</summary>
+/// <summary>
+/// A memory as Engram holds it: what its Remember handlers keep of a request, and nothing more
+/// (engram-cli/src/grpc.rs, remember and streaming_remember, at commit 5d54816: a <c>Memory</c> becomes
+/// an <c>Episode</c> of id, the time of storage, content, embedding and confidence; an <c>Episode</c>
+/// keeps its <c>when</c> too; metadata, tags, created_at, decay rate, activation and memory type are dropped).
+/// What arrived on the wire is in <see cref="EngramTestStore.LastRequest"/>.
+/// </summary>
 /// <param name="Id">The memory id.</param>
 /// <param name="Space">The memory space.</param>
 /// <param name="Content">Memory.content or Episode.what.</param>
 /// <param name="Embedding">The embedding (empty when the server does not keep embeddings).</param>
-/// <param name="Confidence">The confidence value; 0.7 when the request had none.</param>
-/// <param name="Reasoning">The confidence's reasoning.</param>
-/// <param name="Activation">Memory.activation (0 for episodes).</param>
-/// <param name="DecayRate">The decay rate.</param>
-/// <param name="CreatedAt">Episode.when, or the time of storage for a Memory (Engram does not keep Memory.created_at).</param>
-/// <param name="Type">Memory.memory_type, or EPISODIC for an episode.</param>
+/// <param name="Confidence">The confidence value sent (Memory.confidence or Episode.encoding_confidence); 0.7 when the request had none.</param>
+/// <param name="Activation">The activation Engram computed at storage (engram-core/src/store.rs, store): confidence × (1 − pressure / 2).</param>
+/// <param name="When">Episode.when, or the time of storage for a Memory (Engram does not keep Memory.created_at).</param>
 /// <param name="IsEpisode">True when it came as an Episode.</param>
-/// <param name="Metadata">Memory.metadata.</param>
-/// <param name="Tags">Memory.tags.</param>
-/// <param name="Writes">How many Remember requests carried this id (1 = written once).</param>
 public sealed record StoredMemory(
     string Id,
     string Space,
     string Content,
     float[] Embedding,
     float Confidence,
-    string Reasoning,
     float Activation,
-    float DecayRate,
-    DateTimeOffset CreatedAt,
-    MemoryType Type,
-    bool IsEpisode,
-    IReadOnlyDictionary<string, string> Metadata,
-    IReadOnlyList<string> Tags,
-    int Writes);
+    DateTimeOffset When,
+    bool IsEpisode);
 
-/// <summary>An association as the test server received it (strength already clamped to [0, 1]).</summary>
-public sealed record StoredAssociation(string Space, string Source, string Target, AssociationType Type, float Strength, string Reason);
+/// <summary>
+/// One Associate call as the test server received it (strength already clamped to [0, 1]). Engram stores
+/// nothing for an Associate (engram-cli/src/grpc.rs, associate): this is the test's log of the calls, not state.
+/// </summary>
+public sealed record AssociateCall(string Space, string Source, string Target, AssociationType Type, float Strength, string Reason);

@@ -31,7 +31,7 @@ public sealed class AssociationAndRollbackTests
         Assert.Equal(3, report.AssociationsLoaded);
         Assert.Equal(1, report.AssociationsRejected);
         Assert.False(report.AssociationsPending);
-        var associations = server.Store.Associations.OrderBy(a => a.Strength).ToList();
+        var associations = server.Store.AssociateCalls.OrderBy(a => a.Strength).ToList();
         Assert.Equal(3, associations.Count);
         Assert.Equal((0f, AssociationType.Semantic), (associations[0].Strength, associations[0].Type));
         Assert.Equal((0.5f, AssociationType.Semantic), (associations[1].Strength, associations[1].Type));
@@ -50,7 +50,7 @@ public sealed class AssociationAndRollbackTests
         await snapshot.ReopenAsync(Token);
         var again = await LoadStage.RunAsync(snapshot.Store, Options(server), TimeProvider.System, null, Token).WaitAsync(TestTimeout, Token);
         Assert.Equal(0, again.AssociationsLoaded);
-        Assert.Equal(3, server.Store.Associations.Count);
+        Assert.Equal(3, server.Store.AssociateCalls.Count);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class AssociationAndRollbackTests
         Assert.Equal(0, report.AssociationsLoaded);
         var rejects = await RejectFiles.ReadAsync(snapshot.Store, snapshot.Manifest().Parts[0], Token);
         Assert.Equal([RejectCodes.EngramRejected, RejectCodes.MissingEndpoint], rejects.Select(r => r.Code).Order(StringComparer.Ordinal));
-        Assert.Empty(server.Store.Associations);
+        Assert.Empty(server.Store.AssociateCalls);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class AssociationAndRollbackTests
         await first.AddPartAsync("t", 0, 120, Token);
         await first.AddPartAsync("t", 1, 80, Token);
         await second.AddPartAsync("t", 0, 60, Token, source: "cache", kind: "redis", seedBase: 7_000_000);
-        var foreign = new StoredMemory("someone-elses", "test-space", "x", [], 0.9f, string.Empty, 1, 0, DateTimeOffset.UnixEpoch, MemoryType.Semantic, false, new Dictionary<string, string>(), [], 1);
+        var foreign = new StoredMemory("someone-elses", "test-space", "x", [], 0.9f, 0.9f, DateTimeOffset.UnixEpoch, IsEpisode: false);
         server.Store.Seed(foreign);
         var poisoned = first.MemoryIds[5];
         server.Faults.RejectWhen = r => r.Memory?.Id == poisoned ? "refused" : null;

@@ -21,12 +21,12 @@ public sealed class MappingTests
 
         await LoadStage.RunAsync(snapshot.Store, Options(server), TimeProvider.System, null, Token).WaitAsync(TestTimeout, Token);
 
-        var memory = server.Store.Find("test-space", row.MemoryId)!;
-        Assert.False(memory.IsEpisode);
-        Assert.Equal(MemoryType.Semantic, memory.Type);
+        // What the loader sent (the wire), then what Engram keeps of it (grpc.rs: id, content, embedding, confidence; an episode's when).
+        var memory = server.Store.LastRequest(row.MemoryId)!.Memory;
+        Assert.Equal(MemoryType.Semantic, memory.MemoryType);
         Assert.Equal("Customer Ada, London", memory.Content);
-        Assert.Equal(0.8f, memory.Confidence);
-        Assert.Contains("postgres source 'crm'", memory.Reasoning, StringComparison.Ordinal);
+        Assert.Equal(0.8f, memory.Confidence.Value);
+        Assert.Contains("postgres source 'crm'", memory.Confidence.Reasoning, StringComparison.Ordinal);
         Assert.Equal(0.05f, memory.Activation);
         Assert.Equal(0f, memory.DecayRate);
         Assert.Equal(["mig-map", "source:crm"], memory.Tags);
@@ -39,15 +39,20 @@ public sealed class MappingTests
         Assert.Equal("36", memory.Metadata["age"]);
         Assert.Equal("web", memory.Metadata["field_source"]);
         Assert.Equal(string.Empty, memory.Metadata["vip"]);
-        Assert.Equal(768, memory.Embedding.Length);
+        Assert.Equal(768, memory.Embedding.Count);
+        var held = server.Store.Find("test-space", row.MemoryId)!;
+        Assert.False(held.IsEpisode);
+        Assert.Equal(("Customer Ada, London", 0.8f, 768), (held.Content, held.Confidence, held.Embedding.Length));
 
-        var episode = server.Store.Find("test-space", entry.MemoryId)!;
-        Assert.True(episode.IsEpisode);
-        Assert.Equal(MemoryType.Episodic, episode.Type);
-        Assert.Equal(when, episode.CreatedAt);
-        Assert.Equal(0.7f, episode.Confidence);
+        var episode = server.Store.LastRequest(entry.MemoryId)!.Episode;
+        Assert.Equal(when, episode.When.ToDateTimeOffset());
+        Assert.Equal(0.7f, episode.EncodingConfidence.Value);
         Assert.Equal((float)(Math.Log(2) / 2), episode.DecayRate, 5);
-        Assert.Equal("session of user 9", episode.Content);
+        Assert.Equal("session of user 9", episode.What);
+        var heldEpisode = server.Store.Find("test-space", entry.MemoryId)!;
+        Assert.True(heldEpisode.IsEpisode);
+        Assert.Equal(when, heldEpisode.When);
+        Assert.Equal(0.7f, heldEpisode.Confidence);
     }
 
     [Fact]
@@ -70,13 +75,13 @@ public sealed class MappingTests
             null,
             Token).WaitAsync(TestTimeout, Token);
 
-        var memory = server.Store.Find("test-space", entry.MemoryId)!;
-        Assert.False(memory.IsEpisode);
-        Assert.Equal(MemoryType.Episodic, memory.Type);
-        Assert.Equal(0.75f, memory.Confidence);
-        Assert.Equal("from cache/k", memory.Reasoning);
+        var memory = server.Store.LastRequest(entry.MemoryId)!.Memory;
+        Assert.Equal(MemoryType.Episodic, memory.MemoryType);
+        Assert.Equal(0.75f, memory.Confidence.Value);
+        Assert.Equal("from cache/k", memory.Confidence.Reasoning);
         Assert.Equal(0.05f, memory.DecayRate);
         Assert.Equal("mig-conf", memory.Metadata["migration_id"]);
+        Assert.False(server.Store.Find("test-space", entry.MemoryId)!.IsEpisode);
     }
 
     [Fact]

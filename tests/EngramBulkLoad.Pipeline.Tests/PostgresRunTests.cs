@@ -25,7 +25,7 @@ public sealed class PostgresRunTests : IDisposable
 
         Assert.True(exit == 0, error + output);
         Assert.Equal(blog.ExpectedIds(), Held(server));
-        Assert.Equal(2500, server.Store.Associations.Count);
+        Assert.Equal(2500, server.Store.AssociateCalls.Count);
         var manifest = await RunTests.ReadManifestAsync(Path.Combine(_folder, "snapshot"));
         Assert.Equal(2800, manifest.Parts.Sum(p => p.Counts.SourceRows));
         Assert.Equal(2800, manifest.Parts.Sum(p => p.Counts.Loaded ?? 0));

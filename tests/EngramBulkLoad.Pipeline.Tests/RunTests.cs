@@ -18,7 +18,7 @@ public sealed class RunTests
         Assert.Equal(corpus.ExpectedIds(), Held(server));
         // Every link whose ends were both loaded became an association; the rest are rejects, none lost.
         var loadedLinks = corpus.Links - 1 - (2 * corpus.EmptyTexts);
-        Assert.Equal(loadedLinks, server.Store.Associations.Count);
+        Assert.Equal(loadedLinks, server.Store.AssociateCalls.Count);
         var manifest = await ReadManifestAsync(corpus.SnapshotFolder);
         Assert.All(manifest.Parts, part => Assert.Equal(PartState.Loaded, part.State));
         Assert.Equal(corpus.Documents + corpus.Links, manifest.Parts.Sum(p => p.Counts.SourceRows));

@@ -59,7 +59,7 @@ public sealed class ShardRunTests
         Assert.All(waiting.Parts, part => Assert.Equal(PartState.Loaded, part.State));
         Assert.All(waiting.Parts, part => Assert.Null(part.Counts.Associations));
         Assert.Equal(waiting.Parts.Sum(part => part.Counts.Loaded ?? 0), Held(server).Count);
-        Assert.Empty(server.Store.Associations);
+        Assert.Empty(server.Store.AssociateCalls);
 
         var sibling = await CliAsync(["run", "-c", corpus.ConfigPath, "--shard", "1/2", .. engram]);
         var again = await CliAsync(["load", "-c", corpus.ConfigPath, "--shard", "0/2", .. engram]);

@@ -36,7 +36,7 @@ internal static class ShardedLoad
     {
         Assert.Equal(ids, Held(server));
         Assert.Equal(0, server.Store.Upserts);
-        var created = server.Store.Associations.Select(association => (association.Source, association.Target)).ToList();
+        var created = server.Store.AssociateCalls.Select(association => (association.Source, association.Target)).ToList();
         Assert.Equal(created.Count, created.Distinct().Count());
         Assert.Equal(associations, created.ToHashSet());
     }

@@ -123,7 +123,8 @@ public sealed class NearDuplicateFinderTests
 
         var report = await FindAsync(snapshot, new NearDuplicateOptions());
 
-        var group = Assert.Single(report.Groups);
+        Assert.True(report.Groups.Count == 1, string.Join(" / ", report.Groups.Select(g => $"{g.Members.Count} members, {g.Held.Count()} held")));
+        var group = report.Groups[0];
         Assert.Equal(200, group.Members.Count);
         Assert.Equal(records[0].MemoryId, Assert.Single(group.Held));
         Assert.All(group.Members.Skip(1), member => Assert.Equal(records[0].MemoryId, member.MergedInto));
@@ -190,7 +191,100 @@ public sealed class NearDuplicateFinderTests
 
         Assert.InRange(options.EstimatedRecall(0.95), 0.9, 0.95);
         Assert.True(options.EstimatedRecall(0.97) > 0.99);
+        Assert.True(new NearDuplicateOptions { Bands = 37, BitsPerBand = 20 }.EstimatedRecall(0.95) >= 0.99);
         Assert.True(options.EstimatedRecall(0.0) < 1e-5);
+    }
+
+    [Theory]
+    [InlineData(MergeStrategy.Skip)]
+    [InlineData(MergeStrategy.Replace)]
+    public async Task FindAsync_ThousandsOfVectorsWithPairsAndChainsAtTheThreshold_MatchesAnExactReplayOfEngramsRule(MergeStrategy strategy)
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var (records, vectors) = Distinct(2500, seed: 31);
+        var random = new Random(32);
+        // 400 near-duplicates between cosine 0.950 and 0.965 of a random earlier vector (some of them of another
+        // near-duplicate, which makes chains), placed anywhere in load order.
+        for (var i = 0; i < 400; i++)
+        {
+            var of = random.Next(vectors.Count);
+            var at = random.Next(of + 1, vectors.Count + 1);
+            records.Insert(at, ValidationSnapshot.Record("crm", "t", $"near-{i}", $"near duplicate {i}"));
+            vectors.Insert(at, At(vectors[of], 0.950 + (random.NextDouble() * 0.015), seed: 1000 + i));
+        }
+
+        await snapshot.AddPartAsync("t", 0, records[..1500], Token, vectors[..1500]);
+        await snapshot.AddPartAsync("t", 1, records[1500..], Token, vectors[1500..]);
+        var (pairs, held) = ExactReplay(vectors, 0.95, strategy);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions { Strategy = strategy, Bands = 37, BitsPerBand = 20 });
+
+        // Every pair at or above the threshold, all pairs compared exactly, against the pairs the finder verified.
+        Assert.True(pairs > 300, $"only {pairs} pairs planted");
+        Assert.InRange(report.VerifiedPairs, 0.99 * pairs, pairs);
+        var predicted = report.Groups.SelectMany(group => group.Members).Where(member => !member.Holds).Select(member => member.MemoryId).ToHashSet();
+        var exact = records.Select(record => record.MemoryId).Where((id, i) => !held[i]).ToHashSet();
+        Assert.InRange(predicted.Intersect(exact).Count(), 0.99 * exact.Count, exact.Count);
+        Assert.InRange(Math.Abs(report.ExpectedHeld - held.Count(h => h)), 0, 0.01 * exact.Count + 1);
+    }
+
+    /// <summary>
+    /// Engram's rule replayed over every pair (deduplication.rs): in load order, each vector is compared with every
+    /// vector held; the best match at or above the threshold skips the new one (Skip) or is replaced by it (Replace).
+    /// </summary>
+    private static (int Pairs, bool[] Held) ExactReplay(IReadOnlyList<float[]> vectors, double threshold, MergeStrategy strategy)
+    {
+        var pairs = 0;
+        for (var i = 0; i < vectors.Count; i++)
+        {
+            for (var j = i + 1; j < vectors.Count; j++)
+            {
+                pairs += Cosine(vectors[i], vectors[j]) >= threshold ? 1 : 0;
+            }
+        }
+
+        var held = new bool[vectors.Count];
+        var holding = new List<int>();
+        for (var i = 0; i < vectors.Count; i++)
+        {
+            var best = -1;
+            var bestCosine = threshold;
+            foreach (var h in holding)
+            {
+                var cosine = Cosine(vectors[h], vectors[i]);
+                if (cosine >= bestCosine && (best < 0 || cosine > bestCosine))
+                {
+                    (best, bestCosine) = (h, cosine);
+                }
+            }
+
+            if (best < 0 || strategy == MergeStrategy.Replace)
+            {
+                if (best >= 0)
+                {
+                    holding.Remove(best);
+                    held[best] = false;
+                }
+
+                holding.Add(i);
+                held[i] = true;
+            }
+        }
+
+        return (pairs, held);
+    }
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (var k = 0; k < a.Length; k++)
+        {
+            dot += a[k] * b[k];
+            na += a[k] * a[k];
+            nb += b[k] * b[k];
+        }
+
+        return dot / Math.Sqrt(na * nb);
     }
 
     private static (List<StagedRecord> Records, List<float[]> Vectors) Distinct(int count, int seed)

@@ -22,10 +22,14 @@ public sealed class ValidatorTests
         var report = await ValidateAsync(snapshot, engram, AllRecords);
 
         Assert.True(report.Passed, Describe(report));
-        Assert.All(report.Checks, check => Assert.Equal(CheckStatus.Passed, check.Status));
+        // Engram's Introspect reports no counts and Associate stores nothing (grpc.rs): those two checks say so
+        // and are skipped, never passed; every other check passes.
+        Assert.All(report.Checks.Where(check => check.Name is not ("Engram count" or "Engram associations")), check => Assert.Equal(CheckStatus.Passed, check.Status));
         var count = Check(report, "Engram count");
-        Assert.Equal(records.Count, count.Figures["actual"]);
-        Assert.Equal(records.Count, count.Figures["expected"]);
+        Assert.Equal(CheckStatus.Skipped, count.Status);
+        Assert.Contains("grpc.rs", count.Message, StringComparison.Ordinal);
+        Assert.Contains("--recall all", count.Message, StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Skipped, Check(report, "Engram associations").Status);
         var recall = Check(report, "recall sample");
         Assert.Equal(records.Count, recall.Figures["found"]);
         var crm = report.Sources.Single(s => s.Source == "crm");
@@ -34,7 +38,7 @@ public sealed class ValidatorTests
     }
 
     [Fact]
-    public async Task RunAsync_MemoryDeletedAfterLoad_CountAndRecallFailNamingIt()
+    public async Task RunAsync_MemoryLostAfterLoad_RecallFailsNamingIt()
     {
         await using var server = await StartServerAsync();
         await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
@@ -42,20 +46,62 @@ public sealed class ValidatorTests
         var records = await AddCorpusAsync(snapshot);
         await LoadAsync(snapshot, engram);
         var lost = records[17].MemoryId;
-        Assert.Equal(1, await engram.ForgetAsync(lost, Token));
+        // Engram lost it (no RPC can do this: Forget leaves the persistent tiers that Recall reads, store.rs).
+        Assert.True(server.Store.Lose(Space, lost));
 
         var report = await ValidateAsync(snapshot, engram, AllRecords);
 
         Assert.False(report.Passed);
-        var count = Check(report, "Engram count");
-        Assert.Equal(CheckStatus.Failed, count.Status);
-        Assert.Equal(records.Count - 1, count.Figures["actual"]);
-        Assert.Contains("1 missing", count.Message, StringComparison.Ordinal);
         var recall = Check(report, "recall sample");
         Assert.Equal(CheckStatus.Failed, recall.Status);
         Assert.Equal(1, recall.Figures["missing"]);
         Assert.StartsWith(lost, Assert.Single(recall.Examples), StringComparison.Ordinal);
         Assert.Equal(CheckStatus.Passed, Check(report, "counts reconcile").Status);
+    }
+
+    [Fact]
+    public async Task RunAsync_RecallAllWithOneMemoryLost_NamesExactlyThatMemory()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = await AddCorpusAsync(snapshot);
+        await LoadAsync(snapshot, engram);
+        var lost = records[63].MemoryId;
+        Assert.True(server.Store.Lose(Space, lost));
+        long reported = 0;
+
+        // A sample of 5 rarely hits one lost memory in 95; --recall all does.
+        var report = await ValidateAsync(snapshot, engram, new ValidationOptions { SampleSize = 5, RecallAll = true, RecallProgress = (done, _) => Interlocked.Exchange(ref reported, done) });
+
+        Assert.False(report.Passed);
+        var all = Check(report, "recall all");
+        Assert.Equal(CheckStatus.Failed, all.Status);
+        Assert.Equal(records.Count - 1, all.Figures["found"]);
+        Assert.Equal(1, all.Figures["missing"]);
+        Assert.StartsWith(lost, Assert.Single(all.Examples), StringComparison.Ordinal);
+        Assert.Equal(records.Count, Interlocked.Read(ref reported));
+    }
+
+    [Fact]
+    public async Task RunAsync_EngramWithoutDeduplicationAndStrategyNone_ExpectsEveryLoadedMemory()
+    {
+        await using var server = await StartServerAsync(o => o.Deduplicate = false);
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var records = ValidationSnapshot.Records("crm", "public.customers", 0, 20, seed: 21);
+        var vectors = records.Select((_, i) => Random(3000 + i)).ToList();
+        records.Add(ValidationSnapshot.Record("crm", "public.customers", "copy", records[2].Content));
+        vectors.Add(vectors[2]);
+        await snapshot.AddPartAsync("public.customers", 0, records, Token, vectors);
+        await LoadAsync(snapshot, engram);
+
+        var report = await ValidateAsync(snapshot, engram, new ValidationOptions { SampleSize = 1000, RecallAll = true, NearDuplicates = { Strategy = NearDuplicates.MergeStrategy.None } });
+
+        Assert.True(report.Passed, Describe(report));
+        Assert.Equal(21, report.NearDuplicates.ExpectedHeld);
+        Assert.Equal(21, server.Store.Count(Space));
+        Assert.Equal(21, Check(report, "recall all").Figures["found"]);
     }
 
     [Fact]
@@ -76,8 +122,9 @@ public sealed class ValidatorTests
         Assert.Equal(CheckStatus.Failed, unique.Status);
         Assert.Equal(1, unique.Figures["duplicateIds"]);
         Assert.StartsWith(records[3].MemoryId, Assert.Single(unique.Examples), StringComparison.Ordinal);
-        // Engram kept one memory for the id (the second write replaced the first): the count still adds up.
-        Assert.Equal(CheckStatus.Passed, Check(report, "Engram count").Status);
+        // Engram kept one memory for the id (the second write was the same embedding, so it was skipped).
+        Assert.Equal(20, server.Store.Memories(Space).Count);
+        Assert.Equal(CheckStatus.Passed, Check(report, "recall sample").Status);
     }
 
     [Fact]
@@ -97,12 +144,12 @@ public sealed class ValidatorTests
         var report = await ValidateAsync(snapshot, engram, AllRecords);
 
         Assert.True(report.Passed, Describe(report));
-        Assert.Equal(20, Check(report, "Engram count").Figures["actual"]);
+        Assert.Equal(20, server.Store.Memories(Space).Count);
         Assert.Equal(changed.Content, server.Store.Find(Space, changed.MemoryId)!.Content);
     }
 
     [Fact]
-    public async Task RunAsync_ExtraMemoryInTheSpace_CountFailsUnlessTheSpaceIsShared()
+    public async Task RunAsync_ExtraMemoryInTheSpace_PassesAsEngramReportsNoCountToCompare()
     {
         await using var server = await StartServerAsync();
         await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
@@ -111,14 +158,12 @@ public sealed class ValidatorTests
         await LoadAsync(snapshot, engram);
         Plant(server, "planted");
 
-        var strict = await ValidateAsync(snapshot, engram, AllRecords);
-        var shared = await ValidateAsync(snapshot, engram, new ValidationOptions { SharedSpace = true });
+        var report = await ValidateAsync(snapshot, engram, AllRecords);
 
-        Assert.False(strict.Passed);
-        Assert.Equal(CheckStatus.Failed, Check(strict, "Engram count").Status);
-        Assert.Contains("1 more", Check(strict, "Engram count").Message, StringComparison.Ordinal);
-        Assert.True(shared.Passed, Describe(shared));
-        Assert.Equal(CheckStatus.Warning, Check(shared, "Engram count").Status);
+        // Over gRPC a memory the migration did not write cannot be seen: the report says the count is unknown.
+        Assert.True(report.Passed, Describe(report));
+        Assert.Equal(CheckStatus.Skipped, Check(report, "Engram count").Status);
+        Assert.Contains("reports no memory count", Check(report, "Engram count").Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -138,8 +183,8 @@ public sealed class ValidatorTests
 
         Assert.True(report.Passed, Describe(report));
         Assert.Equal("0/2", report.Shard);
-        Assert.Contains("sibling shards", Check(report, "Engram count").Message, StringComparison.Ordinal);
-        Assert.Equal(CheckStatus.Passed, Check(report, "Engram associations").Status);
+        Assert.Equal(CheckStatus.Passed, Check(report, "recall sample").Status);
+        Assert.Contains("stores nothing", Check(report, "Engram associations").Message, StringComparison.Ordinal);
         Assert.Equal(CheckStatus.Passed, Check(report, "relationships preserved").Status);
     }
 
@@ -204,8 +249,8 @@ public sealed class ValidatorTests
     }
 
     [Theory]
-    [InlineData(DeduplicationStrategy.Skip)]
-    [InlineData(DeduplicationStrategy.Replace)]
+    [InlineData(DeduplicationStrategy.KeepHighestConfidence)]
+    [InlineData(DeduplicationStrategy.KeepMostRecent)]
     public async Task RunAsync_NearDuplicatesMergedByEngram_PassesAndReportsMergesNotLoss(DeduplicationStrategy strategy)
     {
         await using var server = await StartServerAsync(o => (o.Deduplicate, o.DeduplicationStrategy) = (true, strategy));
@@ -223,21 +268,20 @@ public sealed class ValidatorTests
         records.Add(ValidationSnapshot.Record("crm", "public.customers", "near-2", "a paraphrase of the paraphrase"));
         vectors.Add(At(vectors[^1], 0.97, seed: 2));
         await snapshot.AddPartAsync("public.customers", 0, records, Token, vectors);
-        var options = new ValidationOptions { SampleSize = 1000, NearDuplicates = { Strategy = strategy == DeduplicationStrategy.Skip ? NearDuplicates.MergeStrategy.Skip : NearDuplicates.MergeStrategy.Replace } };
+        var options = new ValidationOptions { SampleSize = 1000, NearDuplicates = { Strategy = strategy == DeduplicationStrategy.KeepHighestConfidence ? NearDuplicates.MergeStrategy.Skip : NearDuplicates.MergeStrategy.Replace } };
         await LoadAsync(snapshot, engram);
 
         var report = await ValidateAsync(snapshot, engram, options);
 
         Assert.True(report.Passed, Describe(report));
         var held = server.Store.Count(Space);
-        var count = Check(report, "Engram count");
-        Assert.Equal(CheckStatus.Passed, count.Status);
-        Assert.Equal(held, count.Figures["expected"]);
-        Assert.Equal(records.Count - held, count.Figures["mergedByEngram"]);
+        Assert.Equal(held, report.NearDuplicates.ExpectedHeld);
         Assert.Equal(CheckStatus.Warning, Check(report, "near-duplicates").Status);
         var recall = Check(report, "recall sample");
-        Assert.Equal(records.Count - held, recall.Figures["merged"]);
         Assert.Equal(0, recall.Figures["missing"]);
+        // A skipped memory was never stored, so its own vector brings back the one held; a replaced one stays in
+        // Engram's persistent tiers (store.rs: Replace removes it from the hot memories only) and comes back itself.
+        Assert.Equal(strategy == DeduplicationStrategy.KeepHighestConfidence ? records.Count - held : 0, recall.Figures["merged"]);
         Assert.Equal(2, report.NearDuplicates.Groups);
         Assert.Equal(2, report.NearDuplicates.ExactDuplicates);
     }
@@ -263,24 +307,22 @@ public sealed class ValidatorTests
     }
 
     [Fact]
-    public async Task RunAsync_ConfidenceOutsideConfiguredRange_Fails()
+    public async Task RunAsync_ConfidenceCheck_VerifiesWhatWasSentAndSaysEngramReturnsTheRecallScore()
     {
         await using var server = await StartServerAsync();
         await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
-        await AddCorpusAsync(snapshot);
-        var loadOptions = Options(server);
-        loadOptions.Confidence["postgres"] = 0.2;
-        await using (var loader = EngramClient.Create(loadOptions.Validate(), TimeProvider.System))
-        {
-            await LoadAsync(snapshot, loader);
-        }
-
         await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        await AddCorpusAsync(snapshot);
+        await LoadAsync(snapshot, engram);
+
         var report = await ValidateAsync(snapshot, engram, AllRecords);
 
+        // Engram returns each recalled memory with its recall score (1 for its own vector), not the 0.8 stored.
         var confidence = Check(report, "confidence in range");
-        Assert.Equal(CheckStatus.Failed, confidence.Status);
-        Assert.Contains("confidence 0.2", confidence.Examples[0], StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Passed, confidence.Status);
+        Assert.Equal(0.8, confidence.Figures["sent.postgres"], 6);
+        Assert.Contains("recall score", confidence.Message, StringComparison.Ordinal);
+        Assert.Equal(1.0, Check(report, "recall sample").Figures["lowestOwnScore"], 3);
     }
 
     [Fact]
@@ -331,7 +373,7 @@ public sealed class ValidatorTests
     private static string Plant(EngramTestServer server, string content)
     {
         const string Id = "ebl_00000000000000000000000000000001";
-        server.Store.Seed(new StoredMemory(Id, Space, content, Random(99), 0.8f, string.Empty, 0, 0, DateTimeOffset.UtcNow, Engram.Protocol.MemoryType.Semantic, false, new Dictionary<string, string>(), [], 1));
+        server.Store.Seed(new StoredMemory(Id, Space, content, Random(99), 0.8f, 0.8f, DateTimeOffset.UtcNow, IsEpisode: false));
         return Id;
     }
 

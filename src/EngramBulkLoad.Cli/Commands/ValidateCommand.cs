@@ -25,6 +25,12 @@ internal static class ValidateCommand
         DefaultValueFactory = _ => 200,
     };
 
+    private static readonly Option<string> Recall = new("--recall")
+    {
+        Description = "sample (default): recall the --sample records; all: also recall every loaded record by its own vector, naming any lost memory (one Recall per record).",
+        DefaultValueFactory = _ => "sample",
+    };
+
     private static readonly Option<int> TopK = new("--top-k")
     {
         Description = "A sampled record must come back among this many results.",
@@ -43,7 +49,7 @@ internal static class ValidateCommand
 
     private static readonly Option<MergeStrategy> Strategy = new("--merge-strategy")
     {
-        Description = "What Engram does with a near-duplicate (cosine >= 0.95): Skip (Engram's default) keeps the first, Replace keeps the last.",
+        Description = "What Engram does with a near-duplicate (cosine >= 0.95): Skip (Engram's default with equal confidences) keeps the first, Replace keeps the last, None: the Engram does not deduplicate (expected count = loaded count).",
         DefaultValueFactory = _ => MergeStrategy.Skip,
     };
 
@@ -52,13 +58,34 @@ internal static class ValidateCommand
         var command = new Command("validate", "Check a loaded snapshot: counts reconcile per source and stage, ids, relationships, embeddings, metadata, confidence, Engram's count and recall of a sample. Writes report.json, report.md and report.html.")
         {
             CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Shard, EngramCommandSupport.Address, EngramCommandSupport.Space,
-            NoEngram, Sample, TopK, Report, SharedSpace, Strategy,
+            NoEngram, Sample, Recall, TopK, Report, SharedSpace, Strategy,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
+            var recall = parse.GetValue(Recall);
+            if (recall is not ("sample" or "all"))
+            {
+                throw ErrorFactory.Config("--recall", $"expected 'sample' or 'all', found '{recall}'.", "Pass --recall all to recall every loaded record, or leave it out.");
+            }
+
+            var lastReport = TimeSpan.Zero;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var options = new ValidationOptions
             {
+                RecallAll = recall == "all",
+                RecallProgress = (done, total) =>
+                {
+                    // A line every 2 seconds on stderr, and the last one.
+                    lock (clock)
+                    {
+                        if (done == total || clock.Elapsed - lastReport >= TimeSpan.FromSeconds(2))
+                        {
+                            lastReport = clock.Elapsed;
+                            context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[validate] recall all: {done:N0} of {total:N0} records ({done / Math.Max(clock.Elapsed.TotalSeconds, 0.001):N0}/s)"));
+                        }
+                    }
+                },
                 SampleSize = parse.GetValue(Sample),
                 TopK = parse.GetValue(TopK),
                 SharedSpace = parse.GetValue(SharedSpace),

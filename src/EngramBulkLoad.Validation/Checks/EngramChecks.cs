@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using EngramBulkLoad.Records;
+using EngramBulkLoad.Snapshot;
+using EngramBulkLoad.Snapshot.Parts;
 using EngramBulkLoad.Engram;
 using EngramBulkLoad.Engram.Protocol;
 using EngramBulkLoad.Snapshot.Manifest;
@@ -14,6 +18,7 @@ internal static class EngramChecks
     public const string Count = "Engram count";
     public const string Associations = "Engram associations";
     public const string Recall = "recall sample";
+    public const string RecallEvery = "recall all";
     public const string Confidence = "confidence in range";
 
     /// <param name="response">Engram's Introspect answer.</param>
@@ -23,16 +28,18 @@ internal static class EngramChecks
     /// <param name="shard">"i/N" for a shard snapshot, whose sibling shards load into the same space; null for the whole.</param>
     public static ValidationCheck CountCheck(IntrospectResponse response, NearDuplicateReport duplicates, SnapshotScan scan, ValidationOptions options, string? shard)
     {
-        if (response.Statistics is not { } statistics)
-        {
-            return ValidationCheck.Skip(Count, "Engram's Introspect returned no statistics, so its memory count is unknown. The recall sample still checks that memories are there.");
-        }
-
         // Records Engram refused at load were counted by the near-duplicate analysis (their vectors are fine).
         var refused = scan.LoadRejectedButLoadable.Count(id => HoldsInAnalysis(duplicates, id));
         var expected = duplicates.ExpectedHeld - refused;
         var low = duplicates.ExpectedHeldLow - refused;
         var high = duplicates.ExpectedHeldHigh - refused;
+        if (response.Statistics is not { } statistics || (statistics.TotalMemories == 0 && expected > 0))
+        {
+            // engram-cli/src/grpc.rs (introspect) fills the statistics with constant zeros: over gRPC Engram's count is unknown.
+            return ValidationCheck.Skip(Count, string.Create(CultureInfo.InvariantCulture,
+                $"Engram's Introspect reports no memory count (its total_memories is 0 whatever the space holds: engram-cli/src/grpc.rs fills the statistics with zeros), so the {expected} memories expected ({low} to {high} in any load order) cannot be compared with a count. The recall check is what shows each memory is held: `validate --recall all` recalls every loaded record by its own vector and names any that is lost. (Engram's HTTP endpoint /api/v1/system/health reports a count per space.)"));
+        }
+
         var actual = statistics.TotalMemories;
         var figures = new Dictionary<string, double>
         {
@@ -95,6 +102,13 @@ internal static class EngramChecks
         }
 
         var actual = statistics.TotalAssociations;
+        if (actual == 0 && expected > 0)
+        {
+            // engram-cli/src/grpc.rs: associate checks both ids, answers created = true and stores nothing; introspect reports 0.
+            return ValidationCheck.Skip(Associations, string.Create(CultureInfo.InvariantCulture,
+                $"Engram does not keep or count associations (its Associate answers created = true and stores nothing; Introspect reports total_associations 0: engram-cli/src/grpc.rs). The {expected} associations are verified on what was sent and acknowledged: see relationships preserved."));
+        }
+
         var figures = new Dictionary<string, double> { ["actual"] = actual, ["expected"] = expected };
         if (shard is not null && actual > expected)
         {
@@ -112,14 +126,19 @@ internal static class EngramChecks
                 []);
     }
 
-    /// <summary>Recalls every sampled record by its own vector.</summary>
+    /// <summary>
+    /// Recalls every sampled record by its own vector. Engram's Recall answers each memory with its recall score as
+    /// the confidence (engram-cli/src/grpc.rs, recall: the cosine similarity with the cue, storage/hot_tier.rs), so a
+    /// record comes back under its own id with a score of 1 when Engram holds the embedding that was sent; when
+    /// Engram merged it into a near-duplicate, the memory held instead comes back with a score at or above the
+    /// deduplication threshold.
+    /// </summary>
     /// <returns>The check, and the records that came back under their own id with the memory Engram returned.</returns>
     public static async Task<(ValidationCheck Check, List<(SampledRecord Item, Memory Memory)> Recalled)> RecallAsync(
         EngramClient engram, IReadOnlyList<SampledRecord> sample, NearDuplicateReport duplicates, ValidationOptions options, CancellationToken cancellationToken)
     {
         var recalled = new ConcurrentBag<(SampledRecord, Memory)>();
-        var merged = new ConcurrentBag<string>();
-        var missing = new ConcurrentBag<string>();
+        var outcomes = new RecallOutcomes();
         var groups = GroupsById(duplicates);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.RecallConcurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(sample, parallel, async (item, token) =>
@@ -128,122 +147,124 @@ internal static class EngramChecks
             var where = $"{record.MemoryId} ({record.Source}/{record.Collection} key {record.SourceKey})";
             if (item.Vector is not { } vector)
             {
-                missing.Add($"{where}: no vector in the snapshot to recall it by");
+                outcomes.Missing.Add($"{where}: no vector in the snapshot to recall it by");
                 return;
             }
 
             var results = await engram.RecallAsync(vector, options.TopK, includeMetadata: true, token);
-            if (results.FirstOrDefault(memory => memory.Id == record.MemoryId) is { } own)
+            if (outcomes.Classify(record.MemoryId, where, results, groups, duplicates.Options.Threshold, options.TopK) is { } own)
             {
                 recalled.Add((item, own));
-                return;
             }
-
-            if (groups.TryGetValue(record.MemoryId, out var group) && results.FirstOrDefault(memory => memory.Id != record.MemoryId && group.Members.Any(member => member.MemoryId == memory.Id)) is { } survivor)
-            {
-                merged.Add($"{record.MemoryId}: merged into near-duplicate {survivor.Id}");
-                return;
-            }
-
-            var returned = results.Count == 0 ? "nothing" : string.Join(", ", results.Take(3).Select(memory => memory.Id));
-            missing.Add($"{where}: not among the top {options.TopK} for its own vector{(group is null ? string.Empty : " (nor any of its near-duplicates)")}; Engram returned {returned}");
         });
 
-        var figures = new Dictionary<string, double>
-        {
-            ["sampled"] = sample.Count,
-            ["found"] = recalled.Count,
-            ["merged"] = merged.Count,
-            ["missing"] = missing.Count,
-            ["topK"] = options.TopK,
-        };
-        ValidationCheck check;
-        if (sample.Count == 0)
-        {
-            check = new ValidationCheck(Recall, CheckStatus.Warning, "No loaded records to sample: nothing was checked. Load the snapshot, then validate again.", figures, []);
-        }
-        else if (missing.IsEmpty)
-        {
-            check = new ValidationCheck(
-                Recall,
-                CheckStatus.Passed,
-                $"Each of {sample.Count} randomly sampled loaded records came back among the top {options.TopK} for its own vector: {recalled.Count} under its own id, {merged.Count} merged into a near-duplicate Engram holds instead.",
-                figures,
-                [.. merged.Order(StringComparer.Ordinal).Take(options.MaxExamples)]);
-        }
-        else
-        {
-            check = new ValidationCheck(
-                Recall,
-                CheckStatus.Failed,
-                $"Expected every sampled loaded record (or the near-duplicate it merged into) among the top {options.TopK} for its own vector; {missing.Count} of {sample.Count} did not come back (listed): those memories are lost. Re-load the parts that hold them (rollback and load, or reset the parts to Embedded and load).",
-                figures,
-                [.. missing.Order(StringComparer.Ordinal).Take(options.MaxExamples)]);
-        }
-
-        return (check, [.. recalled]);
+        return (outcomes.Check(Recall, sample.Count, "randomly sampled loaded records", options), [.. recalled]);
     }
 
-    /// <summary>Confidence as Engram returns it, against the range configured for the snapshot's source kinds.</summary>
-    public static ValidationCheck ConfidenceCheck(IReadOnlyList<(SampledRecord Item, Memory Memory)> recalled, SnapshotManifest manifest, EngramOptions mapping, int maxExamples)
+    /// <summary>
+    /// Recalls every record of the loaded parts by its own vector (<c>--recall all</c>), <see cref="ValidationOptions.RecallConcurrency"/>
+    /// calls at once, streaming the vectors files; a record rejected at load is not expected, and an id repeated in a
+    /// later generation is recalled once, by its latest vector.
+    /// </summary>
+    public static async Task<ValidationCheck> RecallAllAsync(
+        EngramClient engram, SnapshotStore snapshot, SnapshotManifest manifest, SnapshotScan scan, NearDuplicateReport duplicates, ValidationOptions options, CancellationToken cancellationToken)
     {
-        const double Tolerance = 1e-3;
-        var configured = manifest.Sources.Select(source => mapping.ConfidenceFor(source.Kind)).DefaultIfEmpty(mapping.DefaultConfidence).ToList();
-        var (low, high) = (configured.Min(), configured.Max());
-        var outside = new List<string>();
-        var differs = new List<string>();
-        var withoutConfidence = 0;
-        foreach (var (item, memory) in recalled)
+        var loaded = manifest.Parts.Where(part => part.State == PartState.Loaded && part.Files.Vectors is not null).ToList();
+        var total = loaded.Sum(part => part.Files.Vectors!.Rows);
+        var outcomes = new RecallOutcomes();
+        var groups = GroupsById(duplicates);
+        long done = 0, recalled = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.RecallConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(LoadedVectorsAsync(snapshot, loaded, cancellationToken), parallel, async (vector, token) =>
         {
-            if (memory.Confidence is null)
+            if (!scan.Rejects.LoadRejected.Contains(vector.MemoryId) && vector.Vector is { Length: > 0 } values)
             {
-                withoutConfidence++;
-                continue;
+                var results = await engram.RecallAsync(values, options.TopK, includeMetadata: false, token);
+                outcomes.Classify(vector.MemoryId, vector.MemoryId, results, groups, duplicates.Options.Threshold, options.TopK);
+                Interlocked.Increment(ref recalled);
             }
 
-            var value = memory.Confidence.Value;
-            var own = mapping.ConfidenceFor(item.Record.SourceKind);
-            if (value < low - Tolerance || value > high + Tolerance)
+            options.RecallProgress?.Invoke(Interlocked.Increment(ref done), total);
+        });
+        return outcomes.Check(RecallEvery, Interlocked.Read(ref recalled), "loaded records", options);
+    }
+
+    /// <summary>The vectors of the loaded parts, in load order; an id a later row repeats is given by its last row only.</summary>
+    private static async IAsyncEnumerable<StagedVector> LoadedVectorsAsync(SnapshotStore snapshot, IReadOnlyList<PartEntry> parts, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Ids repeated across generations are few (backfills): find them first, then skip all but their last row.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var repeated = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var part in parts)
+        {
+            foreach (var id in await IdsAsync(snapshot, part.Files.Vectors!, cancellationToken))
             {
-                outside.Add(string.Create(CultureInfo.InvariantCulture, $"{item.Record.MemoryId}: confidence {value:0.###}, configured range {low:0.###} to {high:0.###}"));
+                if (!seen.Add(id))
+                {
+                    repeated[id] = repeated.GetValueOrDefault(id, 1) + 1;
+                }
             }
-            else if (Math.Abs(value - own) > Tolerance)
+        }
+
+        seen.Clear();
+        foreach (var part in parts)
+        {
+            await foreach (var vector in SnapshotRows.ReadAsync(snapshot, PartCodecs.Vectors, part.Files.Vectors!, cancellationToken))
             {
-                differs.Add(string.Create(CultureInfo.InvariantCulture, $"{item.Record.MemoryId}: confidence {value:0.###}, configured {own:0.###} for kind '{item.Record.SourceKind}'"));
+                if (repeated.TryGetValue(vector.MemoryId, out var left))
+                {
+                    repeated[vector.MemoryId] = --left;
+                    if (left > 0)
+                    {
+                        continue;
+                    }
+                }
+
+                yield return vector;
             }
         }
+    }
 
-        var figures = new Dictionary<string, double>
+    private static async Task<List<string>> IdsAsync(SnapshotStore snapshot, PartFile file, CancellationToken cancellationToken)
+    {
+        await using var reader = await PartFileReader<StagedVector>.OpenAsync(PartCodecs.Vectors, snapshot.FullPath(file.Path), snapshot.MigrationId, cancellationToken);
+        var ids = new List<string>();
+        for (var group = 0; group < reader.RowGroupCount; group++)
         {
-            ["checked"] = recalled.Count - withoutConfidence,
-            ["withoutConfidence"] = withoutConfidence,
-            ["outsideRange"] = outside.Count,
-            ["differsFromKind"] = differs.Count,
-            ["rangeLow"] = low,
-            ["rangeHigh"] = high,
-        };
-        if (recalled.Count - withoutConfidence == 0)
-        {
-            return ValidationCheck.Skip(Confidence, "No recalled memory carried a confidence to check.");
+            ids.AddRange((await reader.ReadStringColumnAsync(group, VectorColumns.MemoryId, cancellationToken)).Select(id => id!));
         }
 
-        if (outside.Count > 0)
+        return ids;
+    }
+
+    /// <summary>
+    /// What can be verified of confidence. Engram does not return the confidence it stored: the confidence of a
+    /// recalled memory is its recall score (engram-cli/src/grpc.rs, recall), and no other call reads a memory back.
+    /// So this checks what was sent: the confidence the loader sends for each source kind of the snapshot
+    /// (<c>engram.confidence</c>) is a number in [0, 1], and says plainly that Engram's copy cannot be compared.
+    /// </summary>
+    public static ValidationCheck ConfidenceCheck(SnapshotManifest manifest, EngramOptions mapping)
+    {
+        var kinds = manifest.Sources.Select(source => source.Kind).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+        var sent = kinds.Select(kind => (Kind: kind, Value: mapping.ConfidenceFor(kind))).ToList();
+        var figures = new Dictionary<string, double> { ["kinds"] = sent.Count };
+        foreach (var (kind, value) in sent)
         {
-            return new ValidationCheck(Confidence, CheckStatus.Failed, string.Create(CultureInfo.InvariantCulture, $"Expected confidences between {low:0.###} and {high:0.###} (engram.confidence for the snapshot's source kinds); {outside.Count} recalled memories are outside (listed). The load ran with other confidence settings, or another writer changed them: load again with the intended settings."), figures, [.. outside.Take(maxExamples)]);
+            figures[$"sent.{kind}"] = value;
         }
 
-        if (differs.Count > 0)
-        {
-            return new ValidationCheck(Confidence, CheckStatus.Warning, $"All confidences are within the configured range, but {differs.Count} differ from their own kind's setting (listed): Engram may have recalibrated them, or the settings changed since the load.", figures, [.. differs.Take(maxExamples)]);
-        }
-
-        return new ValidationCheck(Confidence, CheckStatus.Passed, string.Create(CultureInfo.InvariantCulture, $"{recalled.Count - withoutConfidence} recalled memories carry the confidence configured for their source kind (range {low:0.###} to {high:0.###})."), figures, []);
+        var wrong = sent.Where(item => !(item.Value >= 0 && item.Value <= 1)).Select(item => string.Create(CultureInfo.InvariantCulture, $"{item.Kind}: {item.Value}")).ToList();
+        var values = string.Join(", ", sent.Select(item => string.Create(CultureInfo.InvariantCulture, $"{item.Kind} {item.Value:0.###}")));
+        const string NotReturned = "Engram does not return a memory's stored confidence (Recall's confidence is the recall score, engram-cli/src/grpc.rs), so Engram's copy cannot be compared; the recall check verifies that each memory comes back.";
+        return wrong.Count > 0
+            ? new ValidationCheck(Confidence, CheckStatus.Failed, $"Expected each source kind's confidence (engram.confidence) in [0, 1]; found {wrong.Count} outside (listed). Fix engram.confidence in the job config and load again. {NotReturned}", figures, wrong)
+            : new ValidationCheck(Confidence, CheckStatus.Passed, $"Confidence sent per source kind, from engram.confidence: {(values.Length == 0 ? "none" : values)}; each in [0, 1]. {NotReturned}", figures, []);
     }
 
     private static bool HoldsInAnalysis(NearDuplicateReport duplicates, string id)
         => !duplicates.Groups.SelectMany(group => group.Members).Any(member => member.MemoryId == id && !member.Holds);
 
-    private static Dictionary<string, NearDuplicateGroup> GroupsById(NearDuplicateReport duplicates)
+    internal static Dictionary<string, NearDuplicateGroup> GroupsById(NearDuplicateReport duplicates)
     {
         var groups = new Dictionary<string, NearDuplicateGroup>(StringComparer.Ordinal);
         foreach (var group in duplicates.Groups)

@@ -87,8 +87,12 @@ public static class NearDuplicateFinder
         var manifest = snapshot.ReadManifest();
         var scan = new NearDuplicateScan(options, manifest.Model?.Dimension);
         await scan.IndexAsync(SnapshotRows.VectorsAsync(snapshot, manifest, cancellationToken), cancellationToken);
-        scan.CollectCandidates(cancellationToken);
-        if (scan.NeedsVerification)
+        if (options.Strategy != MergeStrategy.None)
+        {
+            scan.CollectCandidates(cancellationToken);
+        }
+
+        if (options.Strategy != MergeStrategy.None && scan.NeedsVerification)
         {
             await scan.VerifyAsync(SnapshotRows.VectorsAsync(snapshot, manifest, cancellationToken), snapshot.Folder, cancellationToken);
         }
@@ -113,7 +117,7 @@ public static class NearDuplicateFinder
     private static string Fingerprint(SnapshotManifest manifest, NearDuplicateOptions options)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"v2|{options.Threshold:R}|{options.Strategy}|{options.Bands}|{options.BitsPerBand}|{options.MaxCandidatePairs}|{options.Seed}|{manifest.Model?.Id}");
+        text.Append(CultureInfo.InvariantCulture, $"v3|{options.Threshold:R}|{options.Strategy}|{options.Bands}|{options.BitsPerBand}|{options.MaxCandidatePairs}|{options.Seed}|{manifest.Model?.Id}");
         foreach (var file in manifest.Parts.Select(part => part.Files.Vectors).OfType<PartFile>())
         {
             text.Append(CultureInfo.InvariantCulture, $"|{file.Path}:{file.Rows}:{file.Bytes}");

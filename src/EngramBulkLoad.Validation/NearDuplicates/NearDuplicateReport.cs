@@ -70,6 +70,13 @@ public sealed class NearDuplicateReport
 /// <param name="Members">The members in load order.</param>
 public sealed record NearDuplicateGroup(IReadOnlyList<NearDuplicateMember> Members)
 {
+    /// <summary>True when every two members are within the threshold of each other: any load order then folds the group to one.</summary>
+    public bool IsClique { get; init; }
+
+    /// <summary>Members with the same text as an earlier member (derived from <see cref="Members"/>, so not saved).</summary>
+    [JsonIgnore]
+    public int ExactDuplicates => Members.Count(member => member.SameTextAs is not null);
+
     /// <summary>The members Engram is expected to hold after the group is loaded (derived from <see cref="Members"/>, so not saved).</summary>
     [JsonIgnore]
     public IEnumerable<string> Held => Members.Where(member => member.Holds).Select(member => member.MemoryId);

@@ -198,9 +198,13 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
 
     public NearDuplicateReport Report(string migrationId, string fingerprint, DateTimeOffset now)
     {
-        var groups = Groups();
+        var groups = options.Strategy == MergeStrategy.None ? [] : Groups();
         var loadable = _distinctOfMemory.Count(distinct => distinct >= 0);
         var folded = groups.Sum(group => group.Members.Count(member => !member.Holds));
+        // Only a group that is not a clique (a chain: some members below the threshold of each other) can fold
+        // differently when batches in flight reorder its members; a clique always folds to one.
+        var chains = groups.Where(group => !group.IsClique).ToList();
+        var chainFolded = chains.Sum(group => group.Members.Count(member => !member.Holds));
         return new NearDuplicateReport
         {
             MigrationId = migrationId,
@@ -217,8 +221,8 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
             Complete = _complete,
             RecallAtThreshold = options.EstimatedRecall(options.Threshold),
             ExpectedHeld = loadable - folded,
-            ExpectedHeldLow = loadable - groups.Sum(group => group.Members.Count - 1),
-            ExpectedHeldHigh = loadable - _exactDuplicates,
+            ExpectedHeldLow = loadable - folded + chainFolded - chains.Sum(group => group.Members.Count - 1),
+            ExpectedHeldHigh = loadable - folded + chainFolded - chains.Sum(group => group.ExactDuplicates),
             Groups = groups,
         };
     }
@@ -286,7 +290,8 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         foreach (var component in _ids.Keys.GroupBy(Find).Where(component => component.Count() > 1).OrderBy(component => component.Min()))
         {
             var members = component.Order().ToList();
-            var merged = MergeSimulation.Run(members, Similar, options.Strategy);
+            var merged = MergeSimulation.Run(members, CosineOf, options.Strategy);
+            var clique = members.Count <= 64 && members.Select((a, i) => members.Skip(i + 1).All(b => Similar(a, b))).All(all => all);
             groups.Add(new NearDuplicateGroup([.. members.Select((memory, i) =>
             {
                 var first = _memoryOfDistinct[_distinctOfMemory[memory]];
@@ -296,7 +301,7 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
                     merged[i] is { } keeper ? _ids[keeper] : null,
                     merged[i] is { } other ? CosineOf(memory, other) : null,
                     first != memory ? _ids[first] : null);
-            })]));
+            })]) { IsClique = clique });
         }
 
         return groups;
