@@ -13,19 +13,21 @@ internal static class LoadCommand
         var command = new Command("load", "Load an embedded snapshot into Engram (memories in batches, then associations). Run it again to resume an interrupted load.")
         {
             CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Shard, CommonOptions.ProgressInterval,
-            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.ShardWait,
+            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.NewTarget, EngramCommandSupport.ShardWait,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
             var options = EngramCommandSupport.Options(config, parse);
             await using var store = await EngramCommandSupport.OpenAsync(config, context.Time, cancellationToken);
+            await EngramCommandSupport.ApplyNewTargetAsync(context, parse, store, options, cancellationToken);
             context.Error.WriteLine($"[load] migration '{config.MigrationId}' from {store.Folder} into {options.Address}, space '{options.MemorySpaceId}'");
             var progress = new LatestLoadProgress();
             LoadReport report;
-            await using (new PeriodicLines((elapsed, done) => LoadLine.Of(progress.Value, elapsed, done), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
+            await using (var lines = new PeriodicLines((elapsed, done) => LoadLine.Of(progress.Value, elapsed, done), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
             {
                 report = await LoadStage.RunAsync(store, options, context.Time, progress, cancellationToken);
+                lines.Complete();
             }
 
             Write(context.Output, report);
