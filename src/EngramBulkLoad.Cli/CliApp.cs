@@ -25,6 +25,19 @@ internal static class CliApp
     {
         var root = Build(context);
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // An unknown flag or a bad value is a usage error: the documented config exit code, not the library's 1.
+            foreach (var error in parse.Errors)
+            {
+                context.Error.WriteLine($"error: {error.Message}");
+            }
+
+            var command = parse.CommandResult.Command is RootCommand ? string.Empty : $" {parse.CommandResult.Command.Name}";
+            context.Error.WriteLine($"Run '{Terminal.CommandName.Current}{command} --help' for the options.");
+            return ExitCodes.Config;
+        }
+
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error, EnableDefaultExceptionHandler = false }, cancellationToken);

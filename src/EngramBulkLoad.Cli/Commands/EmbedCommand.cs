@@ -25,9 +25,10 @@ internal static class EmbedCommand
             var stage = new EmbedStage(store, embedder, settings, new EmbedProgress());
             await stage.PrepareAsync(cancellationToken);
             int parts;
-            await using (new PeriodicLines((elapsed, _) => EmbedLine(stage.Progress, elapsed), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
+            await using (var lines = new PeriodicLines((elapsed, _) => EmbedLine(stage.Progress, elapsed), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
             {
                 parts = await stage.RunAsync(cancellationToken);
+                lines.Complete();
             }
 
             var p = stage.Progress;

@@ -26,6 +26,11 @@ public sealed class CliTests
         Assert.Matches(@"total\s+8\s+8,000\s+4,000\s+0\s+4,000\s+yes", output);
         Assert.Contains("Embed: 4 parts, 4,000 records embedded", output, StringComparison.Ordinal);
         Assert.Contains("Validation PASSED", output, StringComparison.Ordinal);
+        // The hint to load it runs the demo again with an Engram, into the demo's space, without a config under bin/.
+        var hint = output.Split('\n').Single(line => line.Contains("To load it", StringComparison.Ordinal));
+        Assert.Contains($"demo --snapshot {temp.File("demo")} --engram http://HOST:50051", hint, StringComparison.Ordinal);
+        Assert.Contains("memory space 'demo'", hint, StringComparison.Ordinal);
+        Assert.DoesNotContain("demo.json", hint, StringComparison.Ordinal);
     }
 
     [Fact]
