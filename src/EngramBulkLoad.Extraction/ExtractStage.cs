@@ -106,6 +106,7 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
         var producer = Task.Run(() => ProduceAsync(source, collection, cursor, channel.Writer, reading.Token), CancellationToken.None);
 
         PartBuilder? part = null;
+        var notes = new CollectionNotes(source.Name, collection);
         try
         {
             await foreach (var batch in channel.Reader.ReadAllAsync(cancellationToken))
@@ -113,6 +114,7 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
                 long bytes = 0;
                 foreach (var item in batch)
                 {
+                    notes.Add(item);
                     // Parts end only between rows with different cursors: rows sharing a key (a query
                     // without a unique key) must land in one part, or a resume "after" that key would skip some.
                     if (part is not null && part.SourceRows >= settings.PartSize && !item.Position.HasSameCursor(part.LastPosition!))
@@ -139,6 +141,8 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
             {
                 await store.UpdateAsync(m => Progress(m, source.Name, collection).Completed = true, cancellationToken);
             }
+
+            _notes.AddRange(notes.Lines());
         }
         catch
         {
