@@ -96,17 +96,9 @@ public static class LoadTargets
     /// </summary>
     internal static void ForgetLoad(PartEntry entry)
     {
-        if (entry.State == PartState.Loaded && (entry.Files.Records is not null || entry.Files.Vectors is not null))
-        {
-            entry.State = PartState.Embedded;
-        }
-
-        entry.LoadedAt = null;
-        entry.Counts.Loaded = null;
-        entry.Counts.LoadRejected = null;
+        PartRedo.ForgetLoadedMemories(entry);
         entry.Counts.Associations = null;
         entry.Counts.AssociationsRejected = null;
-        entry.Files.LoadRejects = null;
     }
 
     private static LoadTarget Target(EngramOptions options, DateTimeOffset now)

@@ -305,11 +305,8 @@ public sealed class SnapshotStore : IAsyncDisposable
             }
         }
 
-        foreach (var file in listed.Where(file => !File.Exists(file)))
-        {
-            throw ErrorFactory.Snapshot(file, "the manifest lists this part but the file is missing. The snapshot was changed by hand; restore the file, or start again with --overwrite.");
-        }
-
+        // A listed file that is missing is not refused here: the stage that reads it says which stage redoes
+        // it, and that stage's --redo-damaged must be able to open the snapshot (PartFileCheck).
         File.Delete(Path.Combine(Folder, SnapshotFormat.ManifestFileName + ".tmp"));
     }
 

@@ -36,6 +36,11 @@ internal static class CommonOptions
         Description = "As --overwrite, also when the snapshot was already loaded into Engram: its load state is deleted and the next load sends every record and association again.",
     };
 
+    public static readonly Option<bool> RedoDamaged = new("--redo-damaged")
+    {
+        Description = "Redo the parts whose files this stage writes and that are missing, truncated or corrupt (see 'inspect'): extract reads the part's key range again, embed re-embeds it, load sends its memories again.",
+    };
+
     public static readonly Option<int?> PartSize = new("--part-size")
     {
         Description = "Source rows per part file (overrides extract.partSize; default 50000).",

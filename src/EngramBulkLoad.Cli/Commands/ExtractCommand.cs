@@ -16,12 +16,12 @@ internal static class ExtractCommand
         var command = new Command("extract", "Extract the config's sources into a Parquet snapshot. Run it again to resume an interrupted extract.")
         {
             CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Overwrite, CommonOptions.OverwriteLoaded, CommonOptions.PartSize, CommonOptions.ProgressInterval,
-            CommonOptions.Shard, CommonOptions.Backfill, CommonOptions.Sources,
+            CommonOptions.Shard, CommonOptions.Backfill, CommonOptions.Sources, CommonOptions.RedoDamaged,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
-            await RunAsync(context, config, CommonOptions.OpenMode(parse), parse.GetValue(CommonOptions.ProgressInterval), cancellationToken);
+            await RunAsync(context, config, CommonOptions.OpenMode(parse), parse.GetValue(CommonOptions.ProgressInterval), cancellationToken, parse.GetValue(CommonOptions.RedoDamaged));
             return 0;
         });
         return command;
@@ -64,7 +64,7 @@ internal static class ExtractCommand
     }
 
     /// <summary>Runs the extract stage and prints its summary; returns the counts per collection.</summary>
-    public static async Task<IReadOnlyList<CollectionCounts>> RunAsync(CliContext context, JobConfig config, SnapshotOpenMode mode, TimeSpan progressInterval, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<CollectionCounts>> RunAsync(CliContext context, JobConfig config, SnapshotOpenMode mode, TimeSpan progressInterval, CancellationToken cancellationToken, bool redoDamaged = false)
     {
         var sources = SourceRegistry.Create(config);
         try
@@ -76,6 +76,11 @@ internal static class ExtractCommand
             await using (var lines = new PeriodicLines((elapsed, done) => ExtractLine.Of(progress, elapsed, done), context.Time, context.Error, progressInterval))
             {
                 var stage = new ExtractStage(store, config.Extract, progress);
+                if (redoDamaged)
+                {
+                    DamageReport.WriteRedone(context.Error, "extract", await stage.RedoDamagedAsync(sources, cancellationToken));
+                }
+
                 counts = await stage.RunAsync(sources, cancellationToken: cancellationToken);
                 foreach (var note in stage.Notes)
                 {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EngramBulkLoad.Cli.Terminal;
 using EngramBulkLoad.Loading;
+using EngramBulkLoad.Snapshot;
 
 namespace EngramBulkLoad.Cli.Commands;
 
@@ -13,7 +14,7 @@ internal static class LoadCommand
         var command = new Command("load", "Load an embedded snapshot into Engram (memories in batches, then associations). Run it again to resume an interrupted load.")
         {
             CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Shard, CommonOptions.ProgressInterval,
-            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.NewTarget, EngramCommandSupport.ShardWait,
+            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.NewTarget, EngramCommandSupport.ShardWait, CommonOptions.RedoDamaged,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -21,6 +22,11 @@ internal static class LoadCommand
             var options = EngramCommandSupport.Options(config, parse);
             await using var store = await EngramCommandSupport.OpenAsync(config, context.Time, cancellationToken);
             await EngramCommandSupport.ApplyNewTargetAsync(context, parse, store, options, cancellationToken);
+            if (parse.GetValue(CommonOptions.RedoDamaged))
+            {
+                DamageReport.WriteRedone(context.Error, "load", await PartRedo.ResetDamagedAsync(store, "load", cancellationToken));
+            }
+
             context.Error.WriteLine($"[load] migration '{config.MigrationId}' from {store.Folder} into {options.Address}, space '{options.MemorySpaceId}'");
             var progress = new LatestLoadProgress();
             LoadReport report;
