@@ -7,7 +7,8 @@ public sealed class CliTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    /// <summary>Runs the command line in this process, as a user would type it.</summary>
+    internal static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
