@@ -32,6 +32,44 @@ public static class EmbedderFactory
         }
     }
 
+    /// <summary>
+    /// Checks the whole "embedding" section without connecting to anything: every key known, every value of
+    /// its type and range. Every command runs this at start, so a typo is reported before any work, whichever
+    /// command reads the section later.
+    /// </summary>
+    /// <param name="section">The section as the config holds it; it is read through a copy, so its own record of read keys is untouched.</param>
+    /// <param name="baseDirectory">The config file's folder, for relative paths.</param>
+    public static void Check(ConfigNode? section, string baseDirectory)
+    {
+        if (section is null)
+        {
+            return;
+        }
+
+        var node = new ConfigNode(section.Element, section.Path);
+        EmbedSettings.From(node, baseDirectory);
+        var kind = node.OptionalString("kind")?.ToLowerInvariant() ?? "lexical";
+        if (!Kinds.Contains(kind))
+        {
+            throw ErrorFactory.Config(node.At("kind"), $"'{kind}' is not an embedder kind.", $"Use one of: {string.Join(", ", Kinds)}.");
+        }
+
+        foreach (var address in node.StringList("endpoints"))
+        {
+            if (!Uri.TryCreate(address, UriKind.Absolute, out _))
+            {
+                throw ErrorFactory.Config(node.At("endpoints"), $"'{address}' is not an address.", "Write it as http://HOST:PORT (https for TLS).");
+            }
+        }
+
+        node.OptionalString("model");
+        node.Allow("bearerToken");
+        node.Int("textsPerCall", 64, 1, 4096);
+        node.Int("maxConcurrentCalls", 8, 1, 256);
+        node.Int("callDeadlineSeconds", 120, 1, 3600);
+        node.RejectUnknown();
+    }
+
     private static GrpcEmbedderOptions ServiceOptions(ConfigNode? node, string? serviceOverride)
     {
         var path = node?.At("endpoints") ?? "--embedding-service";

@@ -185,18 +185,59 @@ public sealed class EngramOptions
     /// <param name="path">The section's path in the config file, for messages. Default "engram".</param>
     public static EngramOptions FromJson(JsonElement section, string path = "engram")
     {
-        EngramOptions? options;
-        try
+        if (section.ValueKind != JsonValueKind.Object)
         {
-            options = section.Deserialize<EngramOptions>(BindOptions);
-        }
-        catch (JsonException ex)
-        {
-            throw ErrorFactory.Config(ex.Path is null ? path : $"{path}{ex.Path.TrimStart('$')}", ex.Message, "Check the names and types against src/EngramBulkLoad.Loading/README.md.");
+            throw ErrorFactory.Config(path, $"expected an object of settings, found {section.ValueKind.ToString().ToLowerInvariant()}.", "Write it as \"engram\": { \"address\": \"http://engram:50051\", \"memorySpaceId\": \"crm\" }.");
         }
 
+        // Names and types are checked here, in the config's words: the serializer's own messages name .NET types.
+        foreach (var property in section.EnumerateObject())
+        {
+            if (!Settings.TryGetValue(property.Name, out var setting))
+            {
+                throw ErrorFactory.Config($"{path}.{property.Name}", "is not a known setting here.", $"Known settings: {string.Join(", ", Settings.Keys.Order(StringComparer.Ordinal))}. Check the spelling.");
+            }
+
+            try
+            {
+                property.Value.Deserialize(setting.PropertyType, BindOptions);
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException or OverflowException or InvalidOperationException)
+            {
+                throw ErrorFactory.Config($"{path}.{property.Name}", $"expected {Expected(setting.PropertyType)}, found {(property.Name.Contains("key", StringComparison.OrdinalIgnoreCase) ? "another value (not shown: it may be a secret)" : Found(property.Value))}.", "See the \"engram\" section in src/EngramBulkLoad.Loading/README.md.");
+            }
+        }
+
+        var options = section.Deserialize<EngramOptions>(BindOptions);
         return (options ?? new EngramOptions()).Validate(path);
     }
+
+    /// <summary>The section's settings by their config name (camelCase; matched without regard to case, as the binder does).</summary>
+    private static readonly Dictionary<string, System.Reflection.PropertyInfo> Settings = typeof(EngramOptions)
+        .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+        .Where(property => property.CanWrite)
+        .ToDictionary(property => JsonNamingPolicy.CamelCase.ConvertName(property.Name), StringComparer.OrdinalIgnoreCase);
+
+    private static string Expected(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
+    {
+        var t when t == typeof(int) => "a whole number",
+        var t when t == typeof(double) => "a number",
+        var t when t == typeof(bool) => "true or false",
+        var t when t == typeof(TimeSpan) => "a duration as a string \"hh:mm:ss\" (e.g. \"00:00:30\")",
+        var t when t == typeof(string) => "a string",
+        var t when t == typeof(Dictionary<string, double>) => "an object of names to numbers",
+        var t when t == typeof(Dictionary<string, string>) => "an object of names to strings",
+        _ => "a value of another type",
+    };
+
+    private static string Found(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => $"the string \"{value.GetString()}\"",
+        JsonValueKind.Number => $"the number {value.GetRawText()}",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        _ => value.GetRawText(),
+    };
 
     /// <summary>The confidence of records of a source kind.</summary>
     public double ConfidenceFor(string sourceKind)

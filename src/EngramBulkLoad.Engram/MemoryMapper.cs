@@ -201,7 +201,8 @@ public sealed class MemoryMapper
                         metadata[key] = reader.GetString()!;
                         break;
                     case JsonTokenType.Null:
-                        metadata[key] = string.Empty;
+                        // NULL is not an empty string: like every value that is not a string, it goes as its JSON text.
+                        metadata[key] = "null";
                         break;
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
                         var start = (int)reader.TokenStartIndex;

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using EngramBulkLoad.Configuration;
+using EngramBulkLoad.Errors;
 using EngramBulkLoad.Identity;
 using EngramBulkLoad.Snapshot;
 using EngramBulkLoad.Snapshot.Manifest;
@@ -58,6 +59,92 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
         return CountsOf(store.ReadManifest(), sources);
     }
 
+    /// <summary>
+    /// <c>extract --redo-damaged</c>: reads again the key range of every part whose extract files (records,
+    /// edges, rejects) are missing or damaged, from the cursor it started after through the cursor it ended
+    /// at, and replaces its files and counts. The part then goes back to Extracted, so embed and load redo it
+    /// (same memory ids: Engram updates the memories; associations already created are not sent again).
+    /// </summary>
+    /// <returns>The damaged files that were redone.</returns>
+    public async Task<IReadOnlyList<DamagedPartFile>> RedoDamagedAsync(IReadOnlyList<IRecordSource> sources, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        var manifest = store.ReadManifest();
+        var damaged = (await PartFileCheck.FindAsync(store, manifest, cancellationToken)).Where(file => file.Stage == "extract").ToList();
+        foreach (var group in damaged.GroupBy(file => file.PartName))
+        {
+            var part = group.First().Part;
+            var source = sources.FirstOrDefault(s => s.Name == part.Source)
+                ?? throw ErrorFactory.Snapshot(store.Folder, $"{group.Key} is damaged, but source '{part.Source}' is not among this run's sources. Run extract --redo-damaged with the config that names it (and without --sources, or with it listed).");
+            await RedoPartAsync(source, part, manifest, group.Key, cancellationToken);
+        }
+
+        return damaged;
+    }
+
+    private async Task RedoPartAsync(IRecordSource source, PartEntry part, SnapshotManifest manifest, string name, CancellationToken cancellationToken)
+    {
+        var siblings = manifest.Parts.Where(p => p.Source == part.Source && p.Collection == part.Collection && p.Generation == part.Generation).ToList();
+        var previous = siblings.Where(p => p.Index < part.Index).MaxBy(p => p.Index);
+        if (part.StartCursor is null && previous is null && part.Generation > 0)
+        {
+            throw ErrorFactory.Snapshot(store.Folder, $"{name}: the first part of a backfill in a snapshot written before parts recorded where they start; its range cannot be read again. Re-extract into a new snapshot (or --overwrite).");
+        }
+
+        var start = part.StartCursor ?? previous?.Cursor;
+        var isLast = !siblings.Any(p => p.Index > part.Index);
+        progress.Start(source.Name, part.Collection, part.Counts.SourceRows);
+        PartEntry redone;
+        await using (var builder = new PartBuilder(store, source.Name, part.Collection, part.Index))
+        {
+            SourcePosition? end = null;
+            await foreach (var item in source.ReadAsync(part.Collection, start, cancellationToken))
+            {
+                if (end is not null && !item.Position.HasSameCursor(end))
+                {
+                    break;
+                }
+
+                await builder.AddAsync(item, cancellationToken);
+                progress.Add(1, 0);
+                if (end is null && item.Position.Cursor == part.Cursor)
+                {
+                    end = item.Position;
+                }
+            }
+
+            if (end is null && !isLast)
+            {
+                // Without its last row the range has no end: reading on would take rows of the next part twice.
+                throw ErrorFactory.Snapshot(store.Folder, $"{name}: the row that ended this part (cursor {part.Cursor}) is no longer in the source, so its key range cannot be read again exactly. Re-extract into a new snapshot folder (or pass --overwrite); nothing was changed.");
+            }
+
+            redone = await builder.CompleteAsync(cancellationToken);
+        }
+
+        var listed = new[] { redone.Files.Records, redone.Files.Edges, redone.Files.ExtractRejects }.OfType<PartFile>().Select(file => file.Path).ToHashSet(StringComparer.Ordinal);
+        var unlisted = part.Files.All().Where(file => !listed.Contains(file.Path)).ToList();
+        await store.UpdateAsync(m =>
+        {
+            var entry = m.Parts.First(p => p.Source == part.Source && p.Collection == part.Collection && p.Index == part.Index && p.Generation == part.Generation);
+            PartRedo.ForgetEmbedding(entry);
+            entry.Files.Records = redone.Files.Records;
+            entry.Files.Edges = redone.Files.Edges;
+            entry.Files.ExtractRejects = redone.Files.ExtractRejects;
+            entry.Counts.SourceRows = redone.Counts.SourceRows;
+            entry.Counts.Staged = redone.Counts.Staged;
+            entry.Counts.ExtractRejected = redone.Counts.ExtractRejected;
+            entry.Counts.Edges = redone.Counts.Edges;
+            entry.Counts.StandaloneEdges = redone.Counts.StandaloneEdges;
+            entry.StartCursor = start;
+            entry.ExtractedAt = store.Now;
+        }, cancellationToken);
+        foreach (var file in unlisted)
+        {
+            File.Delete(store.FullPath(file.Path));
+        }
+    }
+
     /// <summary>The counts per collection a manifest records.</summary>
     public static IReadOnlyList<CollectionCounts> CountsOf(SnapshotManifest manifest, IReadOnlyList<IRecordSource>? sources = null)
     {
@@ -113,6 +200,7 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
         var producer = Task.Run(() => ProduceAsync(source, collection, cursor, channel.Writer, reading.Token), CancellationToken.None);
 
         PartBuilder? part = null;
+        var notes = new CollectionNotes(source.Name, collection);
         try
         {
             await foreach (var batch in channel.Reader.ReadAllAsync(cancellationToken))
@@ -120,6 +208,7 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
                 long bytes = 0;
                 foreach (var item in batch)
                 {
+                    notes.Add(item);
                     // Parts end only between rows with different cursors: rows sharing a key (a query
                     // without a unique key) must land in one part, or a resume "after" that key would skip some.
                     if (part is not null && part.SourceRows >= settings.PartSize && !item.Position.HasSameCursor(part.LastPosition!))
@@ -146,6 +235,8 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
             {
                 await store.UpdateAsync(m => Progress(m, source.Name, collection).Completed = true, cancellationToken);
             }
+
+            _notes.AddRange(notes.Lines());
         }
         catch
         {
@@ -240,6 +331,7 @@ public sealed class ExtractStage(SnapshotStore store, ExtractSettings settings, 
         {
             var state = Progress(manifest, source, collection);
             entry.Generation = state.Generation;
+            entry.StartCursor = state.Cursor;
             manifest.Parts.Add(entry);
             state.Cursor = entry.Cursor;
             state.NextPartIndex = index + 1;

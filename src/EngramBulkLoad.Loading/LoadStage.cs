@@ -65,6 +65,7 @@ public static class LoadStage
         var started = Stopwatch.GetTimestamp();
         var manifest = snapshot.ReadManifest();
         var preflight = await client.PreflightAsync(manifest.Model?.Dimension, cancellationToken);
+        await LoadTargets.EnsureAsync(snapshot, client.Options, cancellationToken);
         ProgressJournal.DeleteSettled(snapshot, manifest);
 
         var run = new MemoryRun(snapshot, client, new MemoryMapper(client.Options, snapshot.MigrationId, time.GetUtcNow()), progress);

@@ -32,6 +32,7 @@ public static class Rollback
         ArgumentNullException.ThrowIfNull(client);
         var started = Stopwatch.GetTimestamp();
         await client.PreflightAsync(vectorDimension: null, cancellationToken);
+        LoadTargets.EnsureRollbackTarget(snapshot, client.Options);
         var manifest = snapshot.ReadManifest();
         long ids = 0, removed = 0;
         var reset = 0;
@@ -58,14 +59,8 @@ public static class Rollback
                 await snapshot.UpdateAsync(
                     m =>
                     {
-                        var entry = key.Find(m);
                         // A part without records has nothing to embed; it stays Loaded but its associations are to be made again.
-                        entry.State = entry.Files.Records is null && entry.Files.Vectors is null ? entry.State : PartState.Embedded;
-                        entry.Counts.Loaded = null;
-                        entry.Counts.LoadRejected = null;
-                        entry.Counts.Associations = null;
-                        entry.Counts.AssociationsRejected = null;
-                        entry.Files.LoadRejects = null;
+                        LoadTargets.ForgetLoad(key.Find(m));
                     },
                     cancellationToken);
                 if (rejectsFile is not null)
@@ -77,6 +72,8 @@ public static class Rollback
             }
         }
 
+        // Nothing of the migration is left in the target: a later load may go anywhere.
+        await snapshot.UpdateAsync(m => m.LoadTarget = LoadState.Any(m) ? m.LoadTarget : null, cancellationToken);
         return new RollbackReport(snapshot.MigrationId, ids, removed, ids - removed, reset, Stopwatch.GetElapsedTime(started));
     }
 }

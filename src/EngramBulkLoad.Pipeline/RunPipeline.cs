@@ -47,6 +47,7 @@ public static class RunPipeline
         if (engram is not null)
         {
             await engram.PreflightAsync(embedder.Info.Dimension, cancellationToken);
+            await LoadTargets.EnsureAsync(store, engram.Options, cancellationToken);
         }
 
         var embed = new EmbedStage(store, embedder, settings.Embed, progress.Embed);

@@ -66,12 +66,22 @@ public sealed class SnapshotStore : IAsyncDisposable
         {
             var manifestPath = Path.Combine(folder, SnapshotFormat.ManifestFileName);
             SnapshotManifest? existing = File.Exists(manifestPath) ? await ReadManifestAsync(folder, cancellationToken) : null;
-            if (existing is null && mode != SnapshotOpenMode.Overwrite)
+            var overwrite = mode is SnapshotOpenMode.Overwrite or SnapshotOpenMode.OverwriteLoaded;
+            if (existing is null && !overwrite)
             {
                 EnsureNoForeignContent(folder);
             }
 
-            if (existing is not null && mode == SnapshotOpenMode.Overwrite)
+            if (existing is not null && mode == SnapshotOpenMode.Overwrite && LoadState.Any(existing))
+            {
+                var (parts, memories) = LoadState.Totals(existing);
+                throw ErrorFactory.Snapshot(folder,
+                    $"--overwrite would delete a snapshot that was loaded into Engram ({existing.LoadTarget?.ToString() ?? "target not recorded"}: {parts} parts, {memories} memories). " +
+                    "Its load state goes with it, so the next load sends every record and association again (memories are rewritten under the same ids; associations sent twice may be strengthened). " +
+                    "If that is what you want, add --overwrite-loaded; to keep the load state, run without --overwrite (the run resumes); nothing was deleted.");
+            }
+
+            if (existing is not null && overwrite)
             {
                 DeleteSnapshotContent(folder);
                 existing = null;
@@ -295,11 +305,8 @@ public sealed class SnapshotStore : IAsyncDisposable
             }
         }
 
-        foreach (var file in listed.Where(file => !File.Exists(file)))
-        {
-            throw ErrorFactory.Snapshot(file, "the manifest lists this part but the file is missing. The snapshot was changed by hand; restore the file, or start again with --overwrite.");
-        }
-
+        // A listed file that is missing is not refused here: the stage that reads it says which stage redoes
+        // it, and that stage's --redo-damaged must be able to open the snapshot (PartFileCheck).
         File.Delete(Path.Combine(Folder, SnapshotFormat.ManifestFileName + ".tmp"));
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using CsvHelper;
 using CsvHelper.Configuration;
+using EngramBulkLoad.Errors;
 using EngramBulkLoad.Sources.Mapping;
 
 namespace EngramBulkLoad.Sources.Files;
@@ -12,7 +13,7 @@ namespace EngramBulkLoad.Sources.Files;
 /// </summary>
 internal static class CsvRows
 {
-    public static async IAsyncEnumerable<FileRow> ReadAsync(string path, string delimiter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<FileRow> ReadAsync(string source, string path, string delimiter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? badData = null;
         var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
@@ -23,7 +24,8 @@ internal static class CsvRows
             MissingFieldFound = null,
             DetectColumnCountChanges = false,
         };
-        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
+        var checking = Utf8CheckingStream.Open(path);
+        using var reader = new StreamReader(checking, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         using var csv = new CsvParser(reader, configuration);
         if (!await csv.ReadAsync())
         {
@@ -31,6 +33,14 @@ internal static class CsvRows
         }
 
         var header = csv.Record ?? [];
+        // A record spans the lines after the previous record up to the parser's raw row (quoted fields may hold line breaks).
+        var lastLine = csv.RawRow;
+        if (checking.InvalidLineIn(1, lastLine) is { } headerLine)
+        {
+            // Column names are the mapping's vocabulary: one that cannot be read stops the file, it is not a row to reject.
+            throw ErrorFactory.Source(source, path, $"the header row {Utf8CheckingStream.Problem(headerLine)}");
+        }
+
         var names = header.Select(h => h.Trim()).ToArray();
         var index = FieldRow.IndexOf(names);
         long position = 0;
@@ -44,14 +54,21 @@ internal static class CsvRows
             }
 
             var record = csv.Record ?? [];
-            if (record.Length == 1 && record[0].Length == 0)
+            var firstLine = lastLine + 1;
+            lastLine = csv.RawRow;
+            var invalid = checking.InvalidLineIn(firstLine, lastLine);
+            if (record.Length == 1 && record[0].Length == 0 && invalid is null)
             {
                 continue; // a blank line
             }
 
             position++;
             var location = $"line {csv.RawRow}";
-            if (badData is not null)
+            if (invalid is { } line)
+            {
+                yield return new FileRow(position, location, null, Utf8CheckingStream.Problem(line));
+            }
+            else if (badData is not null)
             {
                 yield return new FileRow(position, location, null, $"{badData}. Quote fields that hold the delimiter, quotes or line breaks, and double inner quotes.");
             }

@@ -202,7 +202,7 @@ internal sealed class FileSource : IRecordSource
         => SourceItem.ForReject(position, new RejectRecord(PipelineStage.Extract, Name, EdgesCollection, position.Location, null, null, code, message));
 
     private IAsyncEnumerable<FileRow> ReadRowsAsync(string path, FileFormat format, CancellationToken cancellationToken)
-        => format == FileFormat.Csv ? CsvRows.ReadAsync(path, _options.Delimiter, cancellationToken) : JsonLinesRows.ReadAsync(path, cancellationToken);
+        => format == FileFormat.Csv ? CsvRows.ReadAsync(Name, path, _options.Delimiter, cancellationToken) : JsonLinesRows.ReadAsync(path, cancellationToken);
 
     private void CheckReadable(string path, string collection)
     {

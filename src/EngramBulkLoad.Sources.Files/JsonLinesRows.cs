@@ -6,14 +6,16 @@ namespace EngramBulkLoad.Sources.Files;
 
 /// <summary>
 /// Reads a JSON Lines file as rows. Blank lines are not rows. A line that is not a JSON object is a
-/// row with a problem (it becomes a reject naming the line), never a crash. The rows' JsonElements
+/// row with a problem (it becomes a reject naming the line), never a crash; so is a line with bytes that
+/// are not UTF-8 (<see cref="Utf8CheckingStream"/>). The rows' JsonElements
 /// live only until the next row is read, which is how memory stays flat on any file size.
 /// </summary>
 internal static class JsonLinesRows
 {
     public static async IAsyncEnumerable<FileRow> ReadAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
+        var checking = Utf8CheckingStream.Open(path);
+        using var reader = new StreamReader(checking, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         long lineNumber = 0;
         long position = 0;
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
@@ -26,6 +28,12 @@ internal static class JsonLinesRows
 
             position++;
             var location = $"line {lineNumber}";
+            if (checking.InvalidLineIn(lineNumber, lineNumber) is { } invalid)
+            {
+                yield return new FileRow(position, location, null, Utf8CheckingStream.Problem(invalid));
+                continue;
+            }
+
             var document = TryParse(line, out var problem);
             if (document is null)
             {

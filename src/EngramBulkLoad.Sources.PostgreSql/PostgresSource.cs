@@ -209,9 +209,8 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
             try
             {
                 values[i] = reader.IsDBNull(i) ? null
-                    : shape.IsJson[i] ? new RawJson(reader.GetString(i))
                     : shape.IsText[i] ? reader.GetString(i)
-                    : reader.GetValue(i);
+                    : PostgresValues.Read(reader, i, shape.Readings[i]);
             }
             catch (Exception ex) when (ex is InvalidCastException or OverflowException or NotSupportedException or InvalidOperationException or ArgumentException)
             {
@@ -257,7 +256,7 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
         var keyTypes = options.Mapping.Key.Select(key => SafeTypeName(types[index[key]])).ToArray();
         var watermarkType = options.Watermark is { } watermark ? SafeTypeName(types[index[watermark]]) : null;
         return new CollectionShape(
-            from, columns, index, types.Select(t => t is "json" or "jsonb").ToArray(), types.Select(IsTextType).ToArray(), keyTypes, watermarkType);
+            from, columns, index, types.Select(PostgresValues.ReadingOf).ToArray(), types.Select(IsTextType).ToArray(), keyTypes, watermarkType);
     }
 
     private async Task<CollectionShape> ShapeAsync(NpgsqlConnection connection, PostgresCollectionOptions options, CancellationToken cancellationToken)
@@ -352,5 +351,5 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
     private static bool IsTextType(string type) => type is "text" || type.StartsWith("character varying", StringComparison.Ordinal);
 
     private sealed record CollectionShape(
-        string From, IReadOnlyList<string> Columns, Dictionary<string, int> Index, bool[] IsJson, bool[] IsText, string[] KeyTypes, string? WatermarkType);
+        string From, IReadOnlyList<string> Columns, Dictionary<string, int> Index, ColumnReading[] Readings, bool[] IsText, string[] KeyTypes, string? WatermarkType);
 }

@@ -32,6 +32,12 @@ public sealed class SourceItem
     /// <summary>True when the row was an edge of its own (an edges-file line), not a record.</summary>
     public bool IsStandaloneEdge { get; }
 
+    /// <summary>
+    /// What the mapping could not keep as the source had it, for a record that is still staged (e.g. an
+    /// infinite timestamp: no time on the memory). The extract stage reports these per collection.
+    /// </summary>
+    public string? Note { get; internal set; }
+
     /// <summary>A record and the edges it implies.</summary>
     public static SourceItem ForRecord(SourcePosition position, StagedRecord record, IReadOnlyList<StagedEdge> edges)
         => new(position, record, null, edges, standaloneEdge: false);

@@ -53,12 +53,12 @@ public static class ValidationReportWriter
         md.AppendLine();
         md.AppendLine("| check | status | what was expected, found, and what to do |");
         md.AppendLine("| --- | --- | --- |");
-        foreach (var check in report.Checks)
+        foreach (var check in FailuresFirst(report.Checks))
         {
             md.AppendLine(C, $"| {check.Name} | {Status(check.Status)} | {Cell(check.Message)} |");
         }
 
-        foreach (var check in report.Checks.Where(check => check.Examples.Count > 0))
+        foreach (var check in FailuresFirst(report.Checks).Where(check => check.Examples.Count > 0))
         {
             md.AppendLine();
             md.AppendLine(C, $"### {check.Name}: listed");
@@ -129,10 +129,10 @@ public static class ValidationReportWriter
         html.AppendLine(C, $"<h1>Migration <code>{E(report.MigrationId)}</code>: <span class=\"{(report.Passed ? "passed" : "failed")}\">{(report.Passed ? "PASSED" : "FAILED")}</span></h1>");
         html.AppendLine(C, $"<p>Snapshot <code>{E(report.SnapshotFolder)}</code>{(report.Shard is null ? string.Empty : $" (shard {E(report.Shard)})")}; model {E(report.Model ?? "none")}; Engram {E(report.Engram ?? "not asked (snapshot only)")}; validated at {report.CreatedAt:u}.</p>");
         html.AppendLine("<h2>Checks</h2><table><tr><th>check</th><th>status</th><th>what was expected, found, and what to do</th><th>figures</th></tr>");
-        foreach (var check in report.Checks)
+        foreach (var check in FailuresFirst(report.Checks))
         {
             var figures = string.Join("<br>", check.Figures.Select(f => $"{E(f.Key)}: {f.Value.ToString("0.######", C)}"));
-            var examples = check.Examples.Count == 0 ? string.Empty : "<ul>" + string.Concat(check.Examples.Select(example => $"<li><code>{E(example)}</code></li>")) + "</ul>";
+            var examples = Examples(check.Examples);
             html.AppendLine(C, $"<tr><td>{E(check.Name)}</td><td class=\"{Status(check.Status)}\">{Status(check.Status)}</td><td>{E(check.Message)}{examples}</td><td>{figures}</td></tr>");
         }
 
@@ -164,6 +164,31 @@ public static class ValidationReportWriter
         html.AppendLine(ThroughputChart.Svg(report.Throughput));
         html.AppendLine("</body></html>");
         return html.ToString();
+    }
+
+    /// <summary>Lists up to this long are shown open; longer ones fold into a details element.</summary>
+    internal const int OpenListLength = 3;
+
+    /// <summary>Failed checks first, then warnings, skipped and passed ones; the report's order within each.</summary>
+    internal static IEnumerable<ValidationCheck> FailuresFirst(IEnumerable<ValidationCheck> checks)
+        => checks.OrderBy(check => check.Status switch
+        {
+            CheckStatus.Failed => 0,
+            CheckStatus.Warning => 1,
+            CheckStatus.Skipped => 2,
+            _ => 3,
+        });
+
+    /// <summary>A check's listed items; a long list folds away behind its count, so the table stays readable.</summary>
+    private static string Examples(IReadOnlyList<string> examples)
+    {
+        if (examples.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var list = "<ul>" + string.Concat(examples.Select(example => $"<li><code>{E(example)}</code></li>")) + "</ul>";
+        return examples.Count <= OpenListLength ? list : $"<details><summary>{examples.Count.ToString(C)} listed</summary>{list}</details>";
     }
 
     private static string Status(CheckStatus status) => status.ToString().ToLowerInvariant();

@@ -38,7 +38,7 @@ public sealed class MappingTests
         Assert.Equal("London", memory.Metadata["city"]);
         Assert.Equal("36", memory.Metadata["age"]);
         Assert.Equal("web", memory.Metadata["field_source"]);
-        Assert.Equal(string.Empty, memory.Metadata["vip"]);
+        Assert.Equal("null", memory.Metadata["vip"]);
         Assert.Equal(768, memory.Embedding.Count);
         var held = server.Store.Find("test-space", row.MemoryId)!;
         Assert.False(held.IsEpisode);

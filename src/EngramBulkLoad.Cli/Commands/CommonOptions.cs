@@ -1,5 +1,7 @@
 using System.CommandLine;
 using EngramBulkLoad.Configuration;
+using EngramBulkLoad.Embedding.Stage;
+using EngramBulkLoad.Engram;
 using EngramBulkLoad.Errors;
 using EngramBulkLoad.Snapshot;
 
@@ -29,6 +31,16 @@ internal static class CommonOptions
         Description = "Delete the snapshot the folder holds (of any migration) and start again.",
     };
 
+    public static readonly Option<bool> OverwriteLoaded = new("--overwrite-loaded")
+    {
+        Description = "As --overwrite, also when the snapshot was already loaded into Engram: its load state is deleted and the next load sends every record and association again.",
+    };
+
+    public static readonly Option<bool> RedoDamaged = new("--redo-damaged")
+    {
+        Description = "Redo the parts whose files this stage writes and that are missing, truncated or corrupt (see 'inspect'): extract reads the part's key range again, embed re-embeds it, load sends its memories again.",
+    };
+
     public static readonly Option<int?> PartSize = new("--part-size")
     {
         Description = "Source rows per part file (overrides extract.partSize; default 50000).",
@@ -55,11 +67,36 @@ internal static class CommonOptions
         Description = "Only these sources, in this order, e.g. crm,tickets (a staged migration).",
     };
 
+    /// <summary>What --overwrite and --overwrite-loaded ask for.</summary>
+    public static SnapshotOpenMode OpenMode(ParseResult parse)
+        => parse.GetValue(OverwriteLoaded) ? SnapshotOpenMode.OverwriteLoaded
+            : parse.GetValue(Overwrite) ? SnapshotOpenMode.Overwrite
+            : SnapshotOpenMode.CreateOrResume;
+
     /// <summary>Loads the config named by --config and applies the flags that override it.</summary>
     public static async Task<JobConfig> LoadConfigAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var config = await JobConfigLoader.LoadAsync(parse.GetValue(Config)!.FullName, cancellationToken);
-        return Override(config, parse);
+        var config = Override(await JobConfigLoader.LoadAsync(parse.GetValue(Config)!.FullName, cancellationToken), parse);
+        await CheckSectionsAsync(config);
+        return config;
+    }
+
+    /// <summary>
+    /// Checks every section of the config, whichever command runs: a typo in "engram" is reported by
+    /// extract as well, before any work, not by a load hours later.
+    /// </summary>
+    public static async Task CheckSectionsAsync(JobConfig config)
+    {
+        foreach (var source in SourceRegistry.Create(config))
+        {
+            await source.DisposeAsync();
+        }
+
+        EmbedderFactory.Check(config.Embedding, config.BaseDirectory);
+        if (config.Engram is { } engram)
+        {
+            EngramOptions.FromJson(engram.Element, engram.Path);
+        }
     }
 
     public static JobConfig Override(JobConfig config, ParseResult parse)

@@ -14,6 +14,9 @@ namespace EngramBulkLoad.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>The memory space the demo loads into unless --memory-space names another.</summary>
+    private const string DemoSpace = "demo";
+
     private static readonly Option<string> Snapshot = new("--snapshot", "-s")
     {
         Description = "Where to write the demo snapshot.",
@@ -29,7 +32,7 @@ internal static class DemoCommand
     {
         var command = new Command("demo", "Run the whole job on the bundled sample corpus: extract, embed (offline, or with --model DIR), load into Engram when one answers, and report.")
         {
-            Snapshot, CommonOptions.Overwrite, CommonOptions.ProgressInterval, Engram, EngramCommandSupport.Space, EmbedOptions.Service, EmbedOptions.Model, EmbedOptions.ExecutionProvider,
+            Snapshot, CommonOptions.Overwrite, CommonOptions.OverwriteLoaded, CommonOptions.ProgressInterval, Engram, EngramCommandSupport.Space, EngramCommandSupport.NewTarget, EmbedOptions.Service, EmbedOptions.Model, EmbedOptions.ExecutionProvider,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,10 +40,13 @@ internal static class DemoCommand
             var config = await JobConfigLoader.LoadAsync(configPath, cancellationToken);
             config = config with { Snapshot = Path.GetFullPath(parse.GetValue(Snapshot)!) };
             var engram = await AnsweringEngramAsync(context, parse, context.Time, cancellationToken);
-            var exit = await RunCommand.RunAsync(context, config, parse, engram, parse.GetValue(CommonOptions.Overwrite), cancellationToken);
+            var exit = await RunCommand.RunAsync(context, config, parse, engram, CommonOptions.OpenMode(parse), cancellationToken);
             context.Output.WriteLine();
+            // The hint runs the demo again with an Engram: it resumes this snapshot (extract and embed are done), so
+            // it loads, into the demo's memory space, without naming the bundled config (which lives next to the binary).
+            var space = parse.GetValue(EngramCommandSupport.Space) ?? DemoSpace;
             context.Output.WriteLine(engram is null
-                ? $"The snapshot with its vectors is in {config.Snapshot}. To load it: engram-bulkload load -c {configPath} -s {config.Snapshot} --engram http://HOST:50051"
+                ? $"The snapshot with its vectors is in {config.Snapshot}. To load it into Engram (memory space '{space}'): {Terminal.CommandName.Current} demo --snapshot {Terminal.CommandName.Quote(config.Snapshot)} --engram http://HOST:50051{(space == DemoSpace ? string.Empty : $" --memory-space {space}")}"
                 : $"Loaded into {engram.Address}, space '{engram.MemorySpaceId}'. The snapshot is in {config.Snapshot}; the validation report in {Path.Combine(config.Snapshot, "report")}.");
             return exit;
         });
@@ -57,7 +63,7 @@ internal static class DemoCommand
             return null;
         }
 
-        var options = new EngramOptions { Address = address, MemorySpaceId = parse.GetValue(EngramCommandSupport.Space) ?? "demo", ConnectTimeout = TimeSpan.FromSeconds(5) }.Validate("--engram");
+        var options = new EngramOptions { Address = address, MemorySpaceId = parse.GetValue(EngramCommandSupport.Space) ?? DemoSpace, ConnectTimeout = TimeSpan.FromSeconds(5) }.Validate("--engram");
         await using var client = EngramClient.Create(options, time);
         try
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EngramBulkLoad.Snapshot;
 using System.Globalization;
 using EngramBulkLoad.Cli.Terminal;
 using EngramBulkLoad.Embedding.Stage;
@@ -12,7 +13,7 @@ internal static class EmbedCommand
     {
         var command = new Command("embed", "Embed the snapshot's staged records (vectors keyed by content hash and model). Run it again to resume; unchanged text is not embedded twice.")
         {
-            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Shard, CommonOptions.ProgressInterval,
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Shard, CommonOptions.ProgressInterval, CommonOptions.RedoDamaged,
             EmbedOptions.Service, EmbedOptions.Model, EmbedOptions.ExecutionProvider, EmbedOptions.ReuseVectors, EmbedOptions.ChangeModel,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -22,12 +23,18 @@ internal static class EmbedCommand
             await using var embedder = await EmbedOptions.EmbedderAsync(config, parse, cancellationToken);
             await using var store = await EngramCommandSupport.OpenAsync(config, context.Time, cancellationToken);
             context.Error.WriteLine($"[embed] migration '{config.MigrationId}' in {store.Folder} with model '{embedder.Info.ModelId}' ({embedder.Info.Kind}, {embedder.Info.ExecutionProvider})");
+            if (parse.GetValue(CommonOptions.RedoDamaged))
+            {
+                DamageReport.WriteRedone(context.Error, "embed", await PartRedo.ResetDamagedAsync(store, "embed", cancellationToken));
+            }
+
             var stage = new EmbedStage(store, embedder, settings, new EmbedProgress());
             await stage.PrepareAsync(cancellationToken);
             int parts;
-            await using (new PeriodicLines((elapsed, _) => EmbedLine(stage.Progress, elapsed), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
+            await using (var lines = new PeriodicLines((elapsed, _) => EmbedLine(stage.Progress, elapsed), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
             {
                 parts = await stage.RunAsync(cancellationToken);
+                lines.Complete();
             }
 
             var p = stage.Progress;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Engram;
 using EngramBulkLoad.Errors;
+using EngramBulkLoad.Loading;
 using EngramBulkLoad.Snapshot;
 
 namespace EngramBulkLoad.Cli.Commands;
@@ -23,6 +24,20 @@ internal static class EngramCommandSupport
     {
         Description = "With --shard: how long the shard's associations wait for every sibling shard's memories to be loaded, e.g. 02:00:00 (overrides engram.shardWaitTimeout; default 01:00:00).",
     };
+
+    public static readonly Option<bool> NewTarget = new(LoadTargets.NewTargetFlag)
+    {
+        Description = "Load into the Engram and memory space given now although the snapshot was loaded into another one: its load state is forgotten and every part is sent again to the new target (the manifest keeps the old target in its history).",
+    };
+
+    /// <summary>With --new-target: moves the snapshot's load state to <paramref name="options"/>' target (saying so), before anything is sent.</summary>
+    public static async Task ApplyNewTargetAsync(CliContext context, ParseResult parse, SnapshotStore store, EngramOptions options, CancellationToken cancellationToken)
+    {
+        if (parse.GetValue(NewTarget) && await LoadTargets.MoveToAsync(store, options, cancellationToken) is { } previous)
+        {
+            context.Error.WriteLine($"[load] {LoadTargets.NewTargetFlag}: the load state of {previous} is set aside; every part is sent again to {options.Address}, space '{options.MemorySpaceId}'.");
+        }
+    }
 
     public static EngramOptions Options(JobConfig config, ParseResult parse)
     {

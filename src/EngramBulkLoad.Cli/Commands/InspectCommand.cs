@@ -19,16 +19,14 @@ internal static class InspectCommand
     {
         var command = new Command("inspect", "Show a snapshot: counts per source and stage, file schemas, sample records, rejects grouped by reason.") { Folder, Samples };
         command.SetAction(async (parse, cancellationToken) =>
-        {
-            await RunAsync(context, parse.GetValue(Folder)!.FullName, parse.GetValue(Samples), cancellationToken);
-            return 0;
-        });
+            await RunAsync(context, parse.GetValue(Folder)!.FullName, parse.GetValue(Samples), cancellationToken) ? 0 : Errors.ExitCodes.Snapshot);
         return command;
     }
 
-    public static async Task RunAsync(CliContext context, string folder, int samples, CancellationToken cancellationToken)
+    /// <returns>True when every part file is whole; false (exit 4) when some are damaged, which the output names.</returns>
+    public static async Task<bool> RunAsync(CliContext context, string folder, int samples, CancellationToken cancellationToken)
     {
         await using var store = await SnapshotStore.OpenForReadAsync(folder, context.Time, cancellationToken);
-        await SnapshotReport.WriteInspectionAsync(context.Output, store, samples, cancellationToken);
+        return await SnapshotReport.WriteInspectionAsync(context.Output, store, samples, cancellationToken);
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EngramBulkLoad.Cli.Terminal;
 using EngramBulkLoad.Loading;
+using EngramBulkLoad.Snapshot;
 
 namespace EngramBulkLoad.Cli.Commands;
 
@@ -13,19 +14,26 @@ internal static class LoadCommand
         var command = new Command("load", "Load an embedded snapshot into Engram (memories in batches, then associations). Run it again to resume an interrupted load.")
         {
             CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Shard, CommonOptions.ProgressInterval,
-            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.ShardWait,
+            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.NewTarget, EngramCommandSupport.ShardWait, CommonOptions.RedoDamaged,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var config = await CommonOptions.LoadConfigAsync(parse, cancellationToken);
             var options = EngramCommandSupport.Options(config, parse);
             await using var store = await EngramCommandSupport.OpenAsync(config, context.Time, cancellationToken);
+            await EngramCommandSupport.ApplyNewTargetAsync(context, parse, store, options, cancellationToken);
+            if (parse.GetValue(CommonOptions.RedoDamaged))
+            {
+                DamageReport.WriteRedone(context.Error, "load", await PartRedo.ResetDamagedAsync(store, "load", cancellationToken));
+            }
+
             context.Error.WriteLine($"[load] migration '{config.MigrationId}' from {store.Folder} into {options.Address}, space '{options.MemorySpaceId}'");
             var progress = new LatestLoadProgress();
             LoadReport report;
-            await using (new PeriodicLines((elapsed, done) => LoadLine.Of(progress.Value, elapsed, done), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
+            await using (var lines = new PeriodicLines((elapsed, done) => LoadLine.Of(progress.Value, elapsed, done), context.Time, context.Error, parse.GetValue(CommonOptions.ProgressInterval)))
             {
                 report = await LoadStage.RunAsync(store, options, context.Time, progress, cancellationToken);
+                lines.Complete();
             }
 
             Write(context.Output, report);

@@ -5,6 +5,7 @@ using EngramBulkLoad.Cli.Terminal;
 using EngramBulkLoad.Configuration;
 using EngramBulkLoad.Engram;
 using EngramBulkLoad.Pipeline;
+using EngramBulkLoad.Snapshot;
 using EngramBulkLoad.Validation;
 
 namespace EngramBulkLoad.Cli.Commands;
@@ -35,9 +36,9 @@ internal static class RunCommand
     {
         var command = new Command("run", "Extract, embed and load in one process (stages overlap, memory stays flat). Run it again with the same arguments to resume.")
         {
-            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Overwrite, CommonOptions.PartSize, CommonOptions.ProgressInterval,
+            CommonOptions.Config, CommonOptions.Snapshot, CommonOptions.MigrationId, CommonOptions.Overwrite, CommonOptions.OverwriteLoaded, CommonOptions.PartSize, CommonOptions.ProgressInterval,
             CommonOptions.Shard, CommonOptions.Backfill, CommonOptions.Sources,
-            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.ShardWait, NoLoad, DryRun, Sample,
+            EngramCommandSupport.Address, EngramCommandSupport.Space, EngramCommandSupport.NewTarget, EngramCommandSupport.ShardWait, NoLoad, DryRun, Sample,
             EmbedOptions.Service, EmbedOptions.Model, EmbedOptions.ExecutionProvider, EmbedOptions.ReuseVectors, EmbedOptions.ChangeModel, EmbedOptions.MetricsPort,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -50,7 +51,7 @@ internal static class RunCommand
             }
 
             var engram = parse.GetValue(NoLoad) ? null : EngramCommandSupport.Options(config, parse);
-            return await RunAsync(context, config, parse, engram, parse.GetValue(CommonOptions.Overwrite), cancellationToken);
+            return await RunAsync(context, config, parse, engram, CommonOptions.OpenMode(parse), cancellationToken);
         });
         return command;
     }
@@ -60,7 +61,7 @@ internal static class RunCommand
     /// and writes the reports; <paramref name="engram"/> null stops after the vectors.
     /// </summary>
     /// <returns>The exit code: success, or validation failed.</returns>
-    public static async Task<int> RunAsync(CliContext context, JobConfig config, ParseResult parse, EngramOptions? engram, bool overwrite, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext context, JobConfig config, ParseResult parse, EngramOptions? engram, SnapshotOpenMode mode, CancellationToken cancellationToken)
     {
         var settings = new RunSettings { Extract = config.Extract, Embed = EmbedOptions.Settings(config, parse) };
         var sources = SourceRegistry.Create(config);
@@ -68,7 +69,12 @@ internal static class RunCommand
         {
             await using var embedder = await EmbedOptions.EmbedderAsync(config, parse, cancellationToken);
             await using var client = engram is null ? null : EngramClient.Create(engram, context.Time);
-            await using var store = await ExtractCommand.OpenAsync(config, sources, overwrite, context.Time, cancellationToken);
+            await using var store = await ExtractCommand.OpenAsync(context, config, sources, mode, cancellationToken);
+            if (engram is not null)
+            {
+                await EngramCommandSupport.ApplyNewTargetAsync(context, parse, store, engram, cancellationToken);
+            }
+
             context.Error.WriteLine($"[run] migration '{config.MigrationId}' into {store.Folder}; model '{embedder.Info.ModelId}' ({embedder.Info.ExecutionProvider}); {(engram is null ? "no load (vectors only)" : $"Engram {engram.Address}, space '{engram.MemorySpaceId}'")}");
             var progress = new RunProgress(store);
             await using var metrics = parse.GetValue(EmbedOptions.MetricsPort) is { } port ? RunMetrics.Start(progress, port) : null;

@@ -1,8 +1,9 @@
 namespace EngramBulkLoad.Cli.Terminal;
 
 /// <summary>
-/// Writes what <c>line</c> returns to stderr at a fixed interval while a stage runs, and once more when
-/// disposed. Plain lines rather than a redrawn screen, so container logs stay readable. Every stage's
+/// Writes what <c>line</c> returns to stderr at a fixed interval while a stage runs, and the final line
+/// when disposed after <see cref="Complete"/>; disposed without it (the stage failed), no "done" line is
+/// written before the error. Plain lines rather than a redrawn screen, so container logs stay readable. Every stage's
 /// progress (extract, embed, run) goes through this one loop; only the text differs.
 /// </summary>
 internal sealed class PeriodicLines : IAsyncDisposable
@@ -13,6 +14,7 @@ internal sealed class PeriodicLines : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly long _started;
+    private bool _completed;
 
     /// <param name="line">The text for the time elapsed; its flag is true for the last call, when the stage is over.</param>
     /// <param name="time">The clock.</param>
@@ -27,12 +29,18 @@ internal sealed class PeriodicLines : IAsyncDisposable
         _loop = RunAsync(interval);
     }
 
+    /// <summary>Marks the stage finished: disposing then writes the final line.</summary>
+    public void Complete() => _completed = true;
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
-        _output.WriteLine(_line(_time.GetElapsedTime(_started), true));
+        if (_completed)
+        {
+            _output.WriteLine(_line(_time.GetElapsedTime(_started), true));
+        }
     }
 
     private async Task RunAsync(TimeSpan interval)

@@ -29,9 +29,15 @@ internal sealed class RunProgressView : IAsyncDisposable
     {
         var live = ReferenceEquals(context.Error, Console.Error) && !Console.IsErrorRedirected
             && Environment.GetEnvironmentVariable("CI") is null && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
-        return live
-            ? new RunProgressView(progress, context, interval)
-            : new PeriodicLines((elapsed, done) => done ? Line(progress, elapsed) : Lines(progress, elapsed), context.Time, context.Error, interval);
+        if (live)
+        {
+            return new RunProgressView(progress, context, interval);
+        }
+
+        var lines = new PeriodicLines((elapsed, done) => done ? Line(progress, elapsed) : Lines(progress, elapsed), context.Time, context.Error, interval);
+        // The last line states each stage's figures, not "done", so it is written when the run fails as well.
+        lines.Complete();
+        return lines;
     }
 
     public async ValueTask DisposeAsync()

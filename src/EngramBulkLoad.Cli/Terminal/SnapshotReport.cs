@@ -10,7 +10,10 @@ namespace EngramBulkLoad.Cli.Terminal;
 /// <summary>The human-readable reports of a snapshot: counts that reconcile, schemas, samples, rejects grouped by reason.</summary>
 internal static class SnapshotReport
 {
-    public static void WriteCounts(TextWriter output, IReadOnlyList<CollectionCounts> counts)
+    /// <param name="output">Where the table goes.</param>
+    /// <param name="counts">The counts per collection.</param>
+    /// <param name="filesWhole">False when part files are damaged: then the counts are the manifest's word only, and nothing "reconciles".</param>
+    public static void WriteCounts(TextWriter output, IReadOnlyList<CollectionCounts> counts, bool filesWhole = true)
     {
         output.WriteLine();
         output.WriteLine(Row("source/collection", "parts", "source rows", "staged", "rejected", "edges", "reconciles"));
@@ -19,12 +22,16 @@ internal static class SnapshotReport
             output.WriteLine(Row($"{c.Source}/{c.Collection}", N(c.Parts), N(c.SourceRows), N(c.Staged), N(c.Rejected), N(c.Edges + 0), c.Reconciles ? "yes" : "NO"));
         }
 
-        output.WriteLine(Row("total", N(counts.Sum(c => c.Parts)), N(counts.Sum(c => c.SourceRows)), N(counts.Sum(c => c.Staged)), N(counts.Sum(c => c.Rejected)), N(counts.Sum(c => c.Edges)), counts.All(c => c.Reconciles) ? "yes" : "NO"));
+        output.WriteLine(Row("total", N(counts.Sum(c => c.Parts)), N(counts.Sum(c => c.SourceRows)), N(counts.Sum(c => c.Staged)), N(counts.Sum(c => c.Rejected)), N(counts.Sum(c => c.Edges)), filesWhole && counts.All(c => c.Reconciles) ? "yes" : filesWhole ? "NO" : "NO (damaged files)"));
     }
 
-    public static async Task WriteInspectionAsync(TextWriter output, SnapshotStore store, int samples, CancellationToken cancellationToken)
+    /// <returns>True when every part file is whole.</returns>
+    public static async Task<bool> WriteInspectionAsync(TextWriter output, SnapshotStore store, int samples, CancellationToken cancellationToken)
     {
         var manifest = store.ReadManifest();
+        // Every part's footer and row count against the manifest first (cheap: no row is decoded); the sections
+        // below read only whole files.
+        var damaged = await PartFileCheck.FindAsync(store, manifest, cancellationToken);
         output.WriteLine($"snapshot   {store.Folder}");
         output.WriteLine($"migration  {manifest.MigrationId}   format {manifest.FormatVersion}   created {manifest.CreatedAt:u}   updated {manifest.UpdatedAt:u}");
         output.WriteLine($"model      {(manifest.Model is { } m ? $"{m.Id} ({m.Kind}, {m.Dimension} dimensions)" : "none yet (run embed)")}");
@@ -33,7 +40,13 @@ internal static class SnapshotReport
             output.WriteLine($"source     {source.Name} ({source.Kind})");
         }
 
-        WriteCounts(output, ExtractStage.CountsOf(manifest));
+        WriteCounts(output, ExtractStage.CountsOf(manifest), damaged.Count == 0);
+        DamageReport.WriteInspection(output, store.Folder, manifest.Parts.Sum(part => part.Files.All().Count()), damaged);
+        if (damaged.Count > 0)
+        {
+            return false;
+        }
+
         var states = manifest.Parts.GroupBy(p => p.State).Select(g => $"{g.Key.ToString().ToLowerInvariant()} {g.Count()}");
         output.WriteLine($"parts by state: {string.Join(", ", states.DefaultIfEmpty("none"))}");
         var incomplete = manifest.Collections.Where(c => !c.Completed).Select(c => $"{c.Source}/{c.Collection}").ToList();
@@ -66,6 +79,8 @@ internal static class SnapshotReport
                 output.WriteLine($"    {reject.Source}/{reject.Collection} {reject.Location}: {Clip(reject.Message, 160)}");
             }
         }
+
+        return true;
     }
 
     private static async Task WriteSchemaAsync<T>(TextWriter output, SnapshotStore store, SnapshotManifest manifest, PartCodec<T> codec, Func<PartEntry, PartFile?> file, CancellationToken cancellationToken)

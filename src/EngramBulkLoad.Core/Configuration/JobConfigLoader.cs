@@ -33,7 +33,12 @@ public static class JobConfigLoader
         }
         catch (JsonException ex)
         {
-            throw ErrorFactory.Config(fileName, $"is not valid JSON: {ex.Message}", "Fix the syntax at that line and position.");
+            // System.Text.Json counts lines and bytes from 0; editors count from 1.
+            var problem = ex.Message;
+            var at = problem.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            problem = at < 0 ? problem : problem[..at];
+            var where = ex.LineNumber is { } line ? $" at line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1}" : string.Empty;
+            throw ErrorFactory.Config(fileName, $"is not valid JSON{where}: {problem}", "Fix the syntax there.");
         }
 
         using (document)

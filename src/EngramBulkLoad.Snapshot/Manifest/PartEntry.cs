@@ -22,6 +22,13 @@ public sealed class PartEntry
     /// <summary>The source position after this part (what the collection's cursor was set to).</summary>
     public string? Cursor { get; set; }
 
+    /// <summary>
+    /// The source position the part's reading started after (null: the collection's start). With <see cref="Cursor"/>
+    /// it bounds the part's key range, which <c>extract --redo-damaged</c> reads again. Null in snapshots written
+    /// before it was recorded: then the previous part's cursor is the start.
+    /// </summary>
+    public string? StartCursor { get; set; }
+
     /// <summary>The files each stage wrote for the part.</summary>
     public PartFiles Files { get; set; } = new();
 

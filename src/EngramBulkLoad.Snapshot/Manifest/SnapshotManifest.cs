@@ -39,6 +39,15 @@ public sealed class SnapshotManifest
 
     /// <summary>Every completed part, in the order it was written.</summary>
     public List<PartEntry> Parts { get; set; } = [];
+
+    /// <summary>
+    /// The Engram and memory space the parts' load state (Loaded, load and association counts) belongs to;
+    /// null until a load first reached an Engram.
+    /// </summary>
+    public LoadTarget? LoadTarget { get; set; }
+
+    /// <summary>Targets this snapshot was loaded into before <c>load --new-target</c> moved its state to another one.</summary>
+    public List<LoadTarget>? PreviousLoadTargets { get; set; }
 }
 
 /// <summary>One source of the migration as the config named it.</summary>

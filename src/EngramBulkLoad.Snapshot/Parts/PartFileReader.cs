@@ -45,7 +45,7 @@ public sealed class PartFileReader<T> : IAsyncDisposable
         var expected = codec.Kind.Name();
         if (!File.Exists(path))
         {
-            throw ErrorFactory.Snapshot(path, $"the {expected} part file does not exist. The snapshot is incomplete; re-run the stage that writes it.");
+            throw ErrorFactory.Snapshot(path, $"the {expected} part file does not exist. The snapshot is incomplete. {PartFileCheck.RedoAdvice(PartFileCheck.OwnerOf(path))}");
         }
 
         await CheckMagicAsync(path, expected, cancellationToken);
@@ -57,7 +57,7 @@ public sealed class PartFileReader<T> : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException or OverflowException)
         {
-            throw ErrorFactory.Snapshot(path, $"the Parquet footer cannot be read ({ex.Message}). The file is corrupt; delete it and re-run the stage that writes it.", ex);
+            throw ErrorFactory.Snapshot(path, $"the Parquet footer cannot be read ({ex.Message}). The file is corrupt. {PartFileCheck.RedoAdvice(PartFileCheck.OwnerOf(path))}", ex);
         }
 
         try
@@ -111,7 +111,7 @@ public sealed class PartFileReader<T> : IAsyncDisposable
         // Out of memory is the process's trouble, not the file's: calling that file corrupt would have it deleted.
         catch (Exception ex) when (ex is not OperationCanceledException and not SnapshotException and not OutOfMemoryException)
         {
-            throw ErrorFactory.Snapshot(_path, $"{what} cannot be decoded ({ex.Message}). The file is corrupt; delete it and re-run the stage that writes it.", ex);
+            throw ErrorFactory.Snapshot(_path, $"{what} cannot be decoded ({ex.Message}). The file is corrupt. {PartFileCheck.RedoAdvice(PartFileCheck.OwnerOf(_path))}", ex);
         }
     }
 
@@ -136,7 +136,7 @@ public sealed class PartFileReader<T> : IAsyncDisposable
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous);
         if (stream.Length < 12)
         {
-            throw ErrorFactory.Snapshot(path, $"the file is {stream.Length} bytes, too short to be a Parquet {expected} part. It is truncated; delete it and re-run the stage that writes it.");
+            throw ErrorFactory.Snapshot(path, $"the file is {stream.Length} bytes, too short to be a Parquet {expected} part. It is truncated. {PartFileCheck.RedoAdvice(PartFileCheck.OwnerOf(path))}");
         }
 
         var head = new byte[4];
@@ -151,7 +151,7 @@ public sealed class PartFileReader<T> : IAsyncDisposable
 
         if (!tail.AsSpan().SequenceEqual(Magic))
         {
-            throw ErrorFactory.Snapshot(path, "the file does not end with the Parquet marker PAR1: it is truncated (a write was interrupted). Delete it and re-run the stage that writes it.");
+            throw ErrorFactory.Snapshot(path, $"the file does not end with the Parquet marker PAR1: it is truncated (a write was interrupted). {PartFileCheck.RedoAdvice(PartFileCheck.OwnerOf(path))}");
         }
     }
 

@@ -49,12 +49,15 @@ public static class FieldValues
         }
     }
 
-    /// <summary>The value as a point in time. Times without a zone are taken as UTC.</summary>
+    /// <summary>
+    /// The value as a point in time. Times without a zone are taken as UTC. An <see cref="InfiniteTime"/> is no
+    /// point in time: null, and true (the caller notes it; the record is kept without a time).
+    /// </summary>
     public static bool TryTimestamp(object? value, out DateTimeOffset? timestamp)
     {
         switch (value)
         {
-            case null or DBNull:
+            case null or DBNull or InfiniteTime:
                 timestamp = null;
                 return true;
             case DateTimeOffset dto:

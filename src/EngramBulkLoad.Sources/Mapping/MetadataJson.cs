@@ -103,6 +103,9 @@ internal static class MetadataJson
             case Guid guid:
                 writer.WriteStringValue(guid);
                 break;
+            case InfiniteTime infinite:
+                writer.WriteStringValue(infinite.Text);
+                break;
             case RawJson json:
                 WriteRawJson(writer, json.Json);
                 break;

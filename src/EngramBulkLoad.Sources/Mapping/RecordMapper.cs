@@ -95,7 +95,13 @@ public sealed class RecordMapper
 
         var metadata = MetadataJson.Write(row, _includeInMetadata);
         var record = new StagedRecord(memoryId, _source, _sourceKind, _collection, key, content, ContentHash.Of(content), timestamp, _options.Kind, null, metadata);
-        return SourceItem.ForRecord(position, record, EdgesOf(row, memoryId, key));
+        var item = SourceItem.ForRecord(position, record, EdgesOf(row, memoryId, key));
+        if (_options.Timestamp is { } field && row.Get(field) is InfiniteTime infinite)
+        {
+            item.Note = $"timestamp field '{field}' is {infinite.Text}, which is no point in time: the memory has no time ({infinite.Text} is kept in its metadata)";
+        }
+
+        return item;
     }
 
     private SourceItem MissingKey(FieldRow row, SourcePosition position)

@@ -7,7 +7,8 @@ public sealed class CliTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    /// <summary>Runs the command line in this process, as a user would type it.</summary>
+    internal static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -26,6 +27,11 @@ public sealed class CliTests
         Assert.Matches(@"total\s+12\s+7,872\s+3,820\s+0\s+4,052\s+yes", output);
         Assert.Contains("Embed: 6 parts, 3,820 records embedded", output, StringComparison.Ordinal);
         Assert.Contains("Validation PASSED", output, StringComparison.Ordinal);
+        // The hint to load it runs the demo again with an Engram, into the demo's space, without a config under bin/.
+        var hint = output.Split('\n').Single(line => line.Contains("To load it", StringComparison.Ordinal));
+        Assert.Contains($"demo --snapshot {temp.File("demo")} --engram http://HOST:50051", hint, StringComparison.Ordinal);
+        Assert.Contains("memory space 'demo'", hint, StringComparison.Ordinal);
+        Assert.DoesNotContain("demo.json", hint, StringComparison.Ordinal);
     }
 
     [Fact]
