@@ -30,7 +30,9 @@ public static class LoadTargets
             return;
         }
 
-        if (manifest.LoadTarget is { } other && LoadState.Any(manifest))
+        // Progress journals (a load killed before any part completed) are acknowledgements of the recorded
+        // target too: adopting another target would skip the rows they mark as answered.
+        if (manifest.LoadTarget is { } other && (LoadState.Any(manifest) || HasJournals(snapshot)))
         {
             throw Refusal(snapshot, manifest, other, options, "load");
         }
@@ -87,6 +89,8 @@ public static class LoadTargets
             File.Delete(snapshot.FullPath(file.Path));
         }
 
+        // What the old target answered within unfinished parts says nothing about the new one.
+        DeleteJournals(snapshot);
         return previous;
     }
 
@@ -99,6 +103,22 @@ public static class LoadTargets
         PartRedo.ForgetLoadedMemories(entry);
         entry.Counts.Associations = null;
         entry.Counts.AssociationsRejected = null;
+    }
+
+    /// <summary>True when a load or association journal (progress/, <see cref="ProgressJournal"/>) is in the snapshot.</summary>
+    internal static bool HasJournals(SnapshotStore snapshot)
+    {
+        var folder = snapshot.FullPath(ProgressJournal.Root);
+        return Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.jsonl", SearchOption.AllDirectories).Any();
+    }
+
+    private static void DeleteJournals(SnapshotStore snapshot)
+    {
+        var folder = snapshot.FullPath(ProgressJournal.Root);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     private static LoadTarget Target(EngramOptions options, DateTimeOffset now)

@@ -50,9 +50,12 @@ internal sealed class ProgressJournal : IAsyncDisposable
     /// <summary>Rejects saved by earlier runs.</summary>
     public List<RejectRecord> RejectsBefore { get; }
 
+    /// <summary>The folder of every journal, relative to the snapshot folder.</summary>
+    public const string Root = "progress";
+
     /// <summary>The journal's path for a part and phase, relative to the snapshot folder.</summary>
     public static string RelativePath(string phase, PartKey part)
-        => $"progress/{phase}/{part.Source}/{SnapshotLayout.Slug(part.Collection)}/part-{part.Index:D5}.jsonl";
+        => $"{Root}/{phase}/{part.Source}/{SnapshotLayout.Slug(part.Collection)}/part-{part.Index:D5}.jsonl";
 
     /// <summary>Opens the part's journal, reading what earlier runs saved; a journal of another file (re-extracted or re-embedded since) is discarded.</summary>
     public static async Task<ProgressJournal> OpenAsync(SnapshotStore snapshot, string phase, PartKey part, PartFile tracked, CancellationToken cancellationToken)

@@ -102,4 +102,41 @@ public sealed class LoadTargetTests
         var manifest = await RunTests.ReadManifestAsync(corpus.SnapshotFolder);
         Assert.All(manifest.Parts, part => Assert.Equal(PartState.Loaded, part.State));
     }
+    [Fact]
+    public async Task Load_AfterAKillLeftJournalsOfAnotherSpace_RefusedThenNewTargetDropsThem()
+    {
+        // A load killed inside its first parts leaves progress journals and no part Loaded: those rows were
+        // acknowledged by the recorded space, so another space must neither adopt the state nor skip them.
+        using var corpus = new TestCorpus(documents: 200);
+        await using var server = await StartServerAsync();
+        Assert.Equal(0, (await CliAsync("run", "-c", corpus.ConfigPath, "--engram", server.Address, "--memory-space", Space)).Exit);
+        var manifestPath = Path.Combine(corpus.SnapshotFolder, "manifest.json");
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(manifestPath, Ct))!;
+        foreach (var part in manifest["parts"]!.AsArray())
+        {
+            part!["state"] = part["files"]!["vectors"] is null ? part["state"]!.GetValue<string>() : "Embedded";
+            part.AsObject().Remove("loadedAt");
+            part["counts"]!.AsObject().Remove("loaded");
+            part["counts"]!.AsObject().Remove("loadRejected");
+            part["counts"]!.AsObject().Remove("associations");
+            part["counts"]!.AsObject().Remove("associationsRejected");
+        }
+
+        await File.WriteAllTextAsync(manifestPath, manifest.ToJsonString(), Ct);
+        var journal = Path.Combine(corpus.SnapshotFolder, "progress", "load", "docs", "articles", "part-00000.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(journal)!);
+        await File.WriteAllTextAsync(journal, "{}\n", Ct);
+
+        var refused = await CliAsync("load", "-c", corpus.ConfigPath, "--engram", server.Address, "--memory-space", OtherSpace);
+
+        Assert.Equal(ExitCodes.Snapshot, refused.Exit);
+        Assert.Contains("--new-target", refused.Error, StringComparison.Ordinal);
+        Assert.Empty(server.Store.Memories(OtherSpace));
+
+        var moved = await CliAsync("load", "-c", corpus.ConfigPath, "--engram", server.Address, "--memory-space", OtherSpace, "--new-target");
+
+        Assert.True(moved.Exit == 0, moved.Error + moved.Output);
+        Assert.False(File.Exists(journal));
+        Assert.Equal(corpus.ExpectedIds(), server.Store.Memories(OtherSpace).Select(memory => memory.Id).ToHashSet());
+    }
 }

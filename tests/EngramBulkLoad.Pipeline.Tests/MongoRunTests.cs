@@ -43,9 +43,11 @@ public sealed class MongoRunTests : IDisposable
         var expected = Enumerable.Range(0, Documents).Select(n => MemoryIdentity.ForRecord("mongodb", "blog", "docs", BenchDocuments.Create(n)["_id"].AsObjectId.ToString()))
             .Concat(Enumerable.Range(0, BenchDocuments.Authors).Select(n => MemoryIdentity.ForRecord("mongodb", "blog", "authors", BenchDocuments.Author(n)["_id"].AsObjectId.ToString())))
             .ToHashSet();
-        Assert.Equal(expected, Held(server));
+        // Every document reached Engram; Engram itself may merge near-duplicate texts of the generated corpus
+        // (its deduplication is on, as in the test server), so what it holds is checked by validation, not here.
+        Assert.Equal(expected, server.Store.RequestsPerId.Keys.ToHashSet());
         // Each document: written_by (authorId) and editor (a DBRef); document 7's author does not exist.
-        Assert.Equal((2 * Documents) - 1, server.Store.Associations.Count);
+        Assert.Equal((2 * Documents) - 1, server.Store.AssociateCalls.Count);
         var manifest = await RunTests.ReadManifestAsync(Path.Combine(_folder, "snapshot"));
         Assert.Equal(Documents + BenchDocuments.Authors, manifest.Parts.Sum(p => p.Counts.Loaded ?? 0));
         Assert.Equal(1, manifest.Parts.Sum(p => p.Counts.AssociationsRejected ?? 0));

@@ -59,7 +59,7 @@ public sealed class Neo4jRunTests : IDisposable
         var snapshot = Path.Combine(_folder, "snapshot");
         var manifest = await RunTests.ReadManifestAsync(snapshot);
         var edgeRejects = await EdgeRejectsAsync(snapshot, manifest);
-        var associations = engram.Store.Associations.Where(a => a.Space == Space).ToList();
+        var associations = engram.Store.AssociateCalls.Where(a => a.Space == Space).ToList();
         Assert.Equal(relationships, associations.Count + edgeRejects.Count);
         Assert.Equal(403, relationships);
         Assert.Equal(388, associations.Count);

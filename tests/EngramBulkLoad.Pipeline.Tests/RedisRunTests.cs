@@ -63,10 +63,11 @@ public sealed class RedisRunTests : IDisposable
         var withTtl = server.Store.Find(Space, MemoryIdentity.ForRecord("redis", "cache", "answers", "2"))!;
         var without = server.Store.Find(Space, MemoryIdentity.ForRecord("redis", "cache", "answers", "1"))!;
         Assert.True(withTtl.IsEpisode);
-        Assert.Equal((float)(Math.Log(2) / 2), withTtl.DecayRate, 2);
-        Assert.Equal(0.05f, without.DecayRate);
+        // Engram keeps no decay rate (its store fixes one), so the rate is read from what the job sent.
+        Assert.Equal((float)(Math.Log(2) / 2), server.Store.LastRequest(withTtl.Id)!.Episode.DecayRate, 2);
+        Assert.Equal(0.05f, server.Store.LastRequest(without.Id)!.Episode.DecayRate);
         Assert.Equal(0.7f, withTtl.Confidence);
         var entry = server.Store.Find(Space, MemoryIdentity.ForRecord("redis", "cache", "events", $"log/{1_700_000_000_001L}-0"))!;
-        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_001L), entry.CreatedAt);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_001L), entry.When);
     }
 }
