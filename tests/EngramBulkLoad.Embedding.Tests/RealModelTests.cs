@@ -23,7 +23,9 @@ public sealed class RealModelTests(RealModelTests.Fixture fixture) : IClassFixtu
     public async Task Embed_EveryCorpusText_IsWithinCosine099999OfTheReferenceVector(string modelId)
     {
         var spec = modelId == RealModelSpec.MiniLm.Id ? RealModelSpec.MiniLm : RealModelSpec.ArcticXs;
-        var texts = TokenizerCorpus.Build(spec.MaxSeqLength);
+        // The service refuses empty and whitespace-only texts (INVALID_ARGUMENT, see the service README), so
+        // those corpus texts are checked for their token ids only (TokenizerFidelityTests), not for vectors.
+        var texts = TokenizerCorpus.Build(spec.MaxSeqLength).Where(text => !string.IsNullOrWhiteSpace(text)).ToList();
         var reference = await ReferenceIdsAsync(spec, texts, prompt: string.Empty);
         using var session = new InferenceSession(Path.Combine(fixture.Folders[modelId], "model.onnx"));
 
