@@ -98,7 +98,7 @@ public sealed class EngramClient : IAsyncDisposable
 
         double? pressure = response.Metrics.TryGetValue(Options.PressureMetric, out var value) && float.IsFinite(value) ? value : null;
         return new PreflightReport(
-            Options.Address,
+            Options.Describe(),
             Options.MemorySpaceId,
             _hasKey,
             response.Health?.Healthy ?? true,

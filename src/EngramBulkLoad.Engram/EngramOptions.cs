@@ -19,6 +19,23 @@ public sealed class EngramOptions
     public string Address { get; set; } = "http://127.0.0.1:50051";
 
     /// <summary>
+    /// What answers at <see cref="Address"/>, in words, when it is not an Engram (the demo's in-memory stand-in).
+    /// Default null: an Engram. Not a config setting (no setter): set by the code that starts the stand-in, with <see cref="Labelled"/>.
+    /// </summary>
+    public string? Label { get; private set; }
+
+    /// <summary>Names what answers at the address (<see cref="Label"/>); returns these options.</summary>
+    public EngramOptions Labelled(string label)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        Label = label;
+        return this;
+    }
+
+    /// <summary>The address, preceded by the <see cref="Label"/> when there is one: what lines and reports say they loaded into.</summary>
+    public string Describe() => Label is null ? Address : $"{Label} at {Address}";
+
+    /// <summary>
     /// The API key (<c>engram_key_&lt;id&gt;_&lt;secret&gt;</c>), sent as <c>authorization: Bearer ...</c>.
     /// Default null: read from the environment variable named by <see cref="ApiKeyEnvironmentVariable"/>;
     /// when both are empty no key is sent (an Engram without authentication).

@@ -1,7 +1,7 @@
 namespace EngramBulkLoad.Engram;
 
 /// <summary>What the preflight found: Engram answered, accepted the credentials and the memory space.</summary>
-/// <param name="Address">The address that answered.</param>
+/// <param name="Address">The address that answered, preceded by what it is when not an Engram (<see cref="EngramOptions.Describe"/>).</param>
 /// <param name="MemorySpaceId">The memory space that will be written.</param>
 /// <param name="Authenticated">True when an API key was sent and accepted; false when none was sent.</param>
 /// <param name="Healthy">Engram's own health flag.</param>

@@ -79,7 +79,7 @@ public static class Validator
             MigrationId = snapshot.MigrationId,
             SnapshotFolder = snapshot.Folder,
             CreatedAt = time.GetUtcNow(),
-            Engram = engram is null ? null : $"{engram.Options.Address}, space '{engram.Options.MemorySpaceId}'",
+            Engram = engram is null ? null : $"{engram.Options.Describe()}, space '{engram.Options.MemorySpaceId}'",
             Model = manifest.Model is { } model ? $"{model.Id} ({model.Kind}, {model.Dimension} dimensions)" : null,
             Shard = manifest.Shard,
             Checks = checks,

@@ -2,37 +2,34 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Builder;
+using EngramBulkLoad.Engram.StandIn;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EngramBulkLoad.Engram.TestServer;
 
 /// <summary>
-/// An Engram-compatible gRPC server on 127.0.0.1 (HTTP/2, optionally TLS with a self-signed certificate
-/// made in memory), started in-process by tests and benchmarks, or as an executable for the demo.
-/// <see cref="Store"/> shows what it received; <see cref="Faults"/> injects latency and failures.
+/// The Engram stand-in (<see cref="EngramStandInServer"/>: Engram's rules, over gRPC on 127.0.0.1) with what
+/// only tests need: TLS with a self-signed certificate made in memory, a record of the requests received
+/// (<see cref="Store"/>) and fault injection (<see cref="Faults"/>). Started in-process by tests and
+/// benchmarks, or as an executable.
 /// </summary>
 public sealed class EngramTestServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly EngramStandInServer _server;
     private readonly string? _certificateDirectory;
 
-    private EngramTestServer(WebApplication app, EngramTestStore store, FaultInjector faults, string address, string? certificatePemPath, string? certificateDirectory)
+    private EngramTestServer(EngramStandInServer server, EngramTestStore store, FaultInjector faults, string? certificatePemPath, string? certificateDirectory)
     {
-        _app = app;
+        _server = server;
         Store = store;
         Faults = faults;
-        Address = address;
         CertificatePemPath = certificatePemPath;
         _certificateDirectory = certificateDirectory;
     }
 
     /// <summary>The address to give the client: http://127.0.0.1:PORT, or https:// in TLS mode.</summary>
-    public string Address { get; }
+    public string Address => _server.Address;
 
     /// <summary>In TLS mode, a PEM file of the server's self-signed certificate, for the client to trust.</summary>
     public string? CertificatePemPath { get; }
@@ -47,8 +44,6 @@ public sealed class EngramTestServer : IAsyncDisposable
     public static async Task<EngramTestServer> StartAsync(EngramTestServerOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         options ??= new EngramTestServerOptions();
-        time ??= TimeProvider.System;
-        var store = new EngramTestStore(options, time);
         var faults = new FaultInjector();
         var connections = new ConcurrentDictionary<string, ConnectionContext>(StringComparer.Ordinal);
         faults.AbortConnection = id =>
@@ -72,17 +67,14 @@ public sealed class EngramTestServer : IAsyncDisposable
             await File.WriteAllTextAsync(pemPath, certificate.ExportCertificatePem(), cancellationToken);
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        var log = new RequestLog(options.KeepRequests);
+        var hosting = new EngramStandInHosting
         {
-            // Wide windows so the server is not what limits a benchmark of the loader on loopback.
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
-            kestrel.Limits.Http2.InitialStreamWindowSize = 8 << 20;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
-            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+            Tls = certificate is not null,
+            Hooks = new TestHooks(faults, log),
+            ConfigureListen = listen =>
             {
-                listen.Protocols = HttpProtocols.Http2;
+                // Connections by id, so that a fault can drop the TCP connection under a stream.
                 listen.Use(next => async connection =>
                 {
                     connections[connection.ConnectionId] = connection;
@@ -99,32 +91,16 @@ public sealed class EngramTestServer : IAsyncDisposable
                 {
                     listen.UseHttps(certificate);
                 }
-            });
-        });
-        builder.Services.AddGrpc(grpc =>
-        {
-            // Engram (tonic) refuses messages over 4 MiB.
-            grpc.MaxReceiveMessageSize = 4 << 20;
-            grpc.EnableDetailedErrors = true;
-        });
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton(faults);
-        var app = builder.Build();
-        app.MapGrpcService<EngramTestService>();
-        await app.StartAsync(cancellationToken);
-
-        var bound = new Uri(app.Urls.First());
-        var address = $"{(certificate is null ? "http" : "https")}://127.0.0.1:{bound.Port}";
-        return new EngramTestServer(app, store, faults, address, pemPath, certificateDirectory);
+            },
+        };
+        var server = await EngramStandInServer.StartAsync(options, hosting, time, cancellationToken);
+        return new EngramTestServer(server, new EngramTestStore(server.Store, log), faults, pemPath, certificateDirectory);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(timeout.Token);
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         if (_certificateDirectory is not null)
         {
             Directory.Delete(_certificateDirectory, recursive: true);

@@ -1,4 +1,5 @@
 using EngramBulkLoad.Engram.Protocol;
+using EngramBulkLoad.Engram.StandIn;
 using EngramBulkLoad.Engram.TestServer;
 using EngramBulkLoad.Identity;
 using EngramBulkLoad.Loading;

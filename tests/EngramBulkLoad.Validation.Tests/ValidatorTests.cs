@@ -1,4 +1,5 @@
 using EngramBulkLoad.Engram;
+using EngramBulkLoad.Engram.StandIn;
 using EngramBulkLoad.Engram.TestServer;
 using EngramBulkLoad.Loading;
 using EngramBulkLoad.Records;

@@ -75,7 +75,7 @@ internal static class RunCommand
                 await EngramCommandSupport.ApplyNewTargetAsync(context, parse, store, engram, cancellationToken);
             }
 
-            context.Error.WriteLine($"[run] migration '{config.MigrationId}' into {store.Folder}; model '{embedder.Info.ModelId}' ({embedder.Info.ExecutionProvider}); {(engram is null ? "no load (vectors only)" : $"Engram {engram.Address}, space '{engram.MemorySpaceId}'")}");
+            context.Error.WriteLine($"[run] migration '{config.MigrationId}' into {store.Folder}; model '{embedder.Info.ModelId}' ({embedder.Info.ExecutionProvider}); {(engram is null ? "no load (vectors only)" : $"Engram {engram.Describe()}, space '{engram.MemorySpaceId}'")}");
             var progress = new RunProgress(store);
             await using var metrics = parse.GetValue(EmbedOptions.MetricsPort) is { } port ? RunMetrics.Start(progress, port) : null;
             RunReport report;

@@ -116,7 +116,7 @@ internal static class ValidateCommand
     /// <summary>Validates, writes the three report files (default folder: SNAPSHOT/report) and prints the summary.</summary>
     public static async Task<ValidationReport> RunAsync(CliContext context, SnapshotStore store, EngramClient? engram, ValidationOptions options, string? reportFolder, CancellationToken cancellationToken)
     {
-        context.Error.WriteLine($"[validate] migration '{store.MigrationId}' in {store.Folder}{(engram is null ? " (snapshot only)" : $" against {engram.Options.Address}, space '{engram.Options.MemorySpaceId}'")}");
+        context.Error.WriteLine($"[validate] migration '{store.MigrationId}' in {store.Folder}{(engram is null ? " (snapshot only)" : $" against {engram.Options.Describe()}, space '{engram.Options.MemorySpaceId}'")}");
         var report = await Validator.RunAsync(store, engram, options, context.Time, cancellationToken);
         var folder = Path.GetFullPath(reportFolder ?? Path.Combine(store.Folder, "report"));
         var written = await ValidationReportWriter.WriteAsync(report, folder, cancellationToken);

@@ -1,6 +1,6 @@
 using EngramBulkLoad.Engram.Protocol;
 
-namespace EngramBulkLoad.Engram.TestServer;
+namespace EngramBulkLoad.Engram.StandIn;
 
 /// <summary>engram-proto/src/lib.rs, Confidence::new: the value clamped to [0, 1] and its category.</summary>
 internal static class Confidences

@@ -1,13 +1,12 @@
 using EngramBulkLoad.Engram.Protocol;
 
-namespace EngramBulkLoad.Engram.TestServer;
+namespace EngramBulkLoad.Engram.StandIn;
 
 /// <summary>
 /// A memory as Engram holds it: what its Remember handlers keep of a request, and nothing more
 /// (engram-cli/src/grpc.rs, remember and streaming_remember, at commit 5d54816: a <c>Memory</c> becomes
 /// an <c>Episode</c> of id, the time of storage, content, embedding and confidence; an <c>Episode</c>
 /// keeps its <c>when</c> too; metadata, tags, created_at, decay rate, activation and memory type are dropped).
-/// What arrived on the wire is in <see cref="EngramTestStore.LastRequest"/>.
 /// </summary>
 /// <param name="Id">The memory id.</param>
 /// <param name="Space">The memory space.</param>
@@ -27,8 +26,3 @@ public sealed record StoredMemory(
     DateTimeOffset When,
     bool IsEpisode);
 
-/// <summary>
-/// One Associate call as the test server received it (strength already clamped to [0, 1]). Engram stores
-/// nothing for an Associate (engram-cli/src/grpc.rs, associate): this is the test's log of the calls, not state.
-/// </summary>
-public sealed record AssociateCall(string Space, string Source, string Target, AssociationType Type, float Strength, string Reason);

@@ -1,20 +1,21 @@
 using EngramBulkLoad.Engram.Protocol;
 using Grpc.Core;
 
-namespace EngramBulkLoad.Engram.TestServer;
+namespace EngramBulkLoad.Engram.StandIn;
 
 /// <summary>
-/// engram.v1.EngramService hosted over gRPC: authentication, space ids, fault injection and the stream's
-/// shape; what each call does is <see cref="EngramTestStore"/>'s (engram-cli/src/grpc.rs at commit 5d54816).
+/// engram.v1.EngramService hosted over gRPC: authentication, space ids and the stream's shape; what each call
+/// does is <see cref="EngramStandInStore"/>'s (engram-cli/src/grpc.rs at commit 5d54816). The host's
+/// <see cref="IEngramStandInHooks"/> (the test server's faults and records) are called at fixed points.
 /// </summary>
-internal sealed class EngramTestService(EngramTestServerOptions options, EngramTestStore store, FaultInjector faults) : EngramService.EngramServiceBase
+internal sealed class EngramStandInService(EngramStandInOptions options, EngramStandInStore store, IEngramStandInHooks hooks) : EngramService.EngramServiceBase
 {
     public override async Task<RememberResponse> Remember(RememberRequest request, ServerCallContext context)
     {
         var space = Authorize(context, request.MemorySpaceId);
-        await faults.BeforeCallAsync(nameof(Remember), context.CancellationToken);
+        await hooks.BeforeCallAsync(nameof(Remember), context);
         store.CountUnary();
-        return Store(space, request, sequence: null);
+        return await StoreAsync(space, request, sequence: null, context);
     }
 
     /// <summary>
@@ -24,16 +25,14 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
     public override async Task StreamingRemember(IAsyncStreamReader<RememberRequest> requestStream, IServerStreamWriter<RememberResponse> responseStream, ServerCallContext context)
     {
         Authenticate(context);
-        await faults.BeforeCallAsync(nameof(StreamingRemember), context.CancellationToken);
+        await hooks.BeforeCallAsync(nameof(StreamingRemember), context);
         store.CountStream();
         long sequence = 0;
         while (await requestStream.MoveNext(context.CancellationToken))
         {
             var request = requestStream.Current;
             var space = Authorize(context, request.MemorySpaceId);
-            await faults.BeforeRecordAsync(context.CancellationToken);
-            var response = Store(space, request, ++sequence);
-            faults.AfterRecordStored(context);
+            var response = await StoreAsync(space, request, ++sequence, context);
             await responseStream.WriteAsync(response, context.CancellationToken);
         }
     }
@@ -41,21 +40,23 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
     public override async Task<AssociateResponse> Associate(AssociateRequest request, ServerCallContext context)
     {
         var space = Authorize(context, request.MemorySpaceId);
-        await faults.BeforeCallAsync(nameof(Associate), context.CancellationToken);
-        return store.Associate(space, request);
+        await hooks.BeforeCallAsync(nameof(Associate), context);
+        var response = store.Associate(space, request);
+        hooks.AfterAssociate(space, request, response);
+        return response;
     }
 
     public override async Task<ForgetResponse> Forget(ForgetRequest request, ServerCallContext context)
     {
         var space = Authorize(context, request.MemorySpaceId);
-        await faults.BeforeCallAsync(nameof(Forget), context.CancellationToken);
+        await hooks.BeforeCallAsync(nameof(Forget), context);
         return store.Forget(space, request);
     }
 
     /// <summary>
     /// grpc.rs, introspect: the streaming metrics, a healthy status, and statistics whose counts are all zero
     /// (the handler fills them with constants; Engram's count is only on its HTTP health endpoint).
-    /// <see cref="FaultInjector.ReportPressure"/> adds a memory_pressure metric Engram does not publish, for the loader's pressure tests.
+    /// A host's hooks may add metrics Engram does not publish (the test server's memory_pressure, for the loader's pressure tests).
     /// </summary>
     public override async Task<IntrospectResponse> Introspect(IntrospectRequest request, ServerCallContext context)
     {
@@ -65,7 +66,7 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
             Authorize(context, request.MemorySpaceId);
         }
 
-        await faults.BeforeCallAsync(nameof(Introspect), context.CancellationToken);
+        await hooks.BeforeCallAsync(nameof(Introspect), context);
         store.CountIntrospect();
         var response = new IntrospectResponse
         {
@@ -76,29 +77,23 @@ internal sealed class EngramTestService(EngramTestServerOptions options, EngramT
         response.Metrics["streaming_queue_depth"] = 0;
         response.Metrics["streaming_updates_exported"] = 0;
         response.Metrics["streaming_updates_dropped"] = 0;
-        if (faults.ReportPressure)
-        {
-            response.Metrics["memory_pressure"] = faults.NextPressure();
-        }
-
+        hooks.BeforeIntrospectResponse(response);
         return response;
     }
 
     public override async Task<RecallResponse> Recall(RecallRequest request, ServerCallContext context)
     {
         var space = Authorize(context, request.MemorySpaceId);
-        await faults.BeforeCallAsync(nameof(Recall), context.CancellationToken);
+        await hooks.BeforeCallAsync(nameof(Recall), context);
         return store.Recall(space, request);
     }
 
-    private RememberResponse Store(string space, RememberRequest request, long? sequence)
+    private async Task<RememberResponse> StoreAsync(string space, RememberRequest request, long? sequence, ServerCallContext context)
     {
-        if (faults.RefusalOf(request) is { } refusal)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, refusal));
-        }
-
-        return store.Remember(space, request, sequence);
+        await hooks.BeforeRememberAsync(request, sequence, context);
+        var response = store.Remember(space, request, sequence);
+        hooks.AfterRemember(space, request, response, sequence, context);
+        return response;
     }
 
     private void Authenticate(ServerCallContext context) => KeyOf(context);

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace EngramBulkLoad.Engram.TestServer;
+namespace EngramBulkLoad.Engram.StandIn;
 
 /// <summary>
 /// One memory space as engram-core's <c>MemoryStore</c> (engram-core/src/store.rs at commit 5d54816) keeps it:
@@ -14,7 +14,7 @@ namespace EngramBulkLoad.Engram.TestServer;
 /// </list>
 /// One lock per space: Engram's deduplicator takes a write lock for the comparison, and this keeps the rest consistent.
 /// </summary>
-internal sealed class SpaceMemory(EngramTestServerOptions options)
+internal sealed class SpaceMemory(EngramStandInOptions options)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, StoredMemory> _hot = new(StringComparer.Ordinal);
