@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using EngramBulkLoad.Cli;
 using EngramBulkLoad.Engram.TestServer;
 using EngramBulkLoad.Errors;
 
@@ -22,7 +23,7 @@ public sealed partial class DemoStandInTests
         using var temp = new TempFolder();
         var (records, edges) = CountCorpus();
 
-        var (exit, output, error) = await CliTests.RunAsync("demo", "--snapshot", temp.File("demo"));
+        var (exit, output, error) = await RunAsync("demo", "--snapshot", temp.File("demo"));
 
         Assert.True(exit == 0, output + error);
         Assert.Contains("Validation PASSED", output, StringComparison.Ordinal);
@@ -53,7 +54,7 @@ public sealed partial class DemoStandInTests
         RequireNoEngramUrl();
         using var temp = new TempFolder();
         var (records, edges) = CountCorpus();
-        var first = await CliTests.RunAsync("demo", "--snapshot", temp.File("demo"));
+        var first = await RunAsync("demo", "--snapshot", temp.File("demo"));
         Assert.True(first.Exit == 0, first.Output + first.Error);
         var held = Number(StandInSummary().Match(first.Output), 1);
         await using var engram = await EngramTestServer.StartAsync(cancellationToken: Ct);
@@ -61,7 +62,7 @@ public sealed partial class DemoStandInTests
         // The hint as printed, with the placeholder replaced by the server's address.
         var hint = first.Output.Split('\n').Single(line => line.StartsWith("To load it into a real Engram", StringComparison.Ordinal)).Trim();
         var command = hint[(hint.IndexOf(" demo ", StringComparison.Ordinal) + 1)..].Replace("http://HOST:50051", engram.Address, StringComparison.Ordinal);
-        var second = await CliTests.RunAsync(command.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var second = await RunAsync(command.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
         Assert.True(second.Exit == 0, second.Output + second.Error);
         Assert.Contains("Validation PASSED", second.Output, StringComparison.Ordinal);
@@ -79,14 +80,14 @@ public sealed partial class DemoStandInTests
         RequireNoEngramUrl();
         using var temp = new TempFolder();
         var (records, _) = CountCorpus();
-        Assert.Equal(0, (await CliTests.RunAsync("demo", "--snapshot", temp.File("demo"))).Exit);
+        Assert.Equal(0, (await RunAsync("demo", "--snapshot", temp.File("demo"))).Exit);
 
-        var (exit, output, error) = await CliTests.RunAsync("demo", "--snapshot", temp.File("demo"));
+        var (exit, output, error) = await RunAsync("demo", "--snapshot", temp.File("demo"));
 
         Assert.True(exit == 0, output + error);
         Assert.Contains("Validation PASSED", output, StringComparison.Ordinal);
         Assert.Contains("the stand-in starts empty, so every part is sent again", error, StringComparison.Ordinal);
-        Assert.Matches($@"This run: {records} loaded, 0 rejected in \d+ parts \(0 already loaded\)", output);
+        Assert.Matches($@"This run: {records} loaded, 0 rejected", output);
         Assert.True(Number(StandInSummary().Match(output), 3) >= records);
     }
 
@@ -96,12 +97,24 @@ public sealed partial class DemoStandInTests
         using var temp = new TempFolder();
         var port = FreePort();
 
-        var (exit, _, error) = await CliTests.RunAsync("demo", "--snapshot", temp.File("demo"), "--engram", $"http://127.0.0.1:{port}");
+        var (exit, _, error) = await RunAsync("demo", "--snapshot", temp.File("demo"), "--engram", $"http://127.0.0.1:{port}");
 
         Assert.Equal(ExitCodes.Engram, exit);
         Assert.Contains("did not answer", error, StringComparison.Ordinal);
         Assert.Contains("give neither --engram nor ENGRAM_URL", error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(temp.File("demo")), "nothing is extracted when the named Engram does not answer");
+    }
+
+    /// <summary>
+    /// The command line in this process, as <see cref="CliTests.RunAsync"/>, with room for a whole demo on a busy
+    /// 2-core machine (a guard against a hang, not a speed check: the demo's time is measured in the README).
+    /// </summary>
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await CliApp.RunAsync(args, new CliContext(output, error, TimeProvider.System), Ct).WaitAsync(TimeSpan.FromMinutes(6), Ct);
+        return (exit, output.ToString(), error.ToString());
     }
 
     [GeneratedRegex(@"Loaded into the in-memory Engram stand-in at http://127\.0\.0\.1:\d+, space 'demo': it holds ([\d,]+) memories \(([\d,]+) merged into a near-duplicate, as Engram merges them\) after ([\d,]+) Remember requests \(re-sends after a retry included\), and acknowledged ([\d,]+) associations\.")]
