@@ -1,7 +1,8 @@
 using System.Globalization;
 using EngramBulkLoad.Engram.TestServer;
 
-// Runs the Engram test server until Ctrl+C, for the demo:
+// Runs the Engram test server until Ctrl+C, for benchmarks and checks by hand from another process (the demo needs none:
+// it starts the in-memory stand-in itself):
 //   dotnet run --project tests/EngramBulkLoad.Engram.TestServer -- --port 50051 [--api-key KEY] [--no-dedup] [--capacity N] [--tls] [--no-embeddings]
 // Deduplication is on and a space holds 100,000 memories before evicting, as in Engram (docs/engram-behaviour.md).
 var options = new EngramTestServerOptions { Port = 50051 };
