@@ -229,10 +229,13 @@ public sealed class EngramOptions
         return (options ?? new EngramOptions()).Validate(path);
     }
 
-    /// <summary>The section's settings by their config name (camelCase; matched without regard to case, as the binder does).</summary>
+    /// <summary>
+    /// The section's settings by their config name (camelCase; matched without regard to case, as the binder does).
+    /// Only public setters: the binder ignores the others (<see cref="Label"/>), so naming one in a config is refused, not dropped.
+    /// </summary>
     private static readonly Dictionary<string, System.Reflection.PropertyInfo> Settings = typeof(EngramOptions)
         .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
-        .Where(property => property.CanWrite)
+        .Where(property => property.SetMethod?.IsPublic == true)
         .ToDictionary(property => JsonNamingPolicy.CamelCase.ConvertName(property.Name), StringComparer.OrdinalIgnoreCase);
 
     private static string Expected(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch

@@ -41,6 +41,8 @@ public sealed class OptionsAndClassifierTests
     [InlineData("""{ "defaultAssociationType": "friendly" }""", "engram.defaultAssociationType")]
     [InlineData("""{ "address": "engram:50051" }""", "engram.address")]
     [InlineData("""{ "batchSise": 10 }""", "engram")]
+    // The label says what answers when it is not an Engram (the demo's stand-in); the code sets it, a config cannot.
+    [InlineData("""{ "label": "an Engram" }""", "engram.label")]
     public void FromJson_WrongValue_ConfigErrorNamesThePath(string section, string path)
     {
         using var json = JsonDocument.Parse(section);
