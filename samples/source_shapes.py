@@ -210,9 +210,11 @@ def resp(*args):
 
 
 def write_redis(c, out):
+    # DEL first, so seeding twice leaves the same keys (RPUSH and HSET alone would append and merge).
     commands = []
     for entry in c["cache"]:
         key, value = entry["key"], entry["value"]
+        commands.append(resp("DEL", key))
         if entry["type"] == "string":
             commands.append(resp("SET", key, value))
         elif entry["type"] == "hash":
@@ -225,6 +227,7 @@ def write_redis(c, out):
         fields = {"title": a["title"], "body": a["body"], "kind": a["kind"], "product": a["product"], "team": a["team"],
                   "author": a["author"], "published_at": a["published_at"], "tags": ",".join(a["tags"]),
                   "views": a["views"], "helpful_ratio": a["helpful_ratio"]}
+        commands.append(resp("DEL", f"kb:article:{a['id']}"))
         commands.append(resp("HSET", f"kb:article:{a['id']}", *[x for k, v in fields.items() for x in (k, v)]))
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "seed.resp", "w", encoding="utf-8", newline="") as f:
@@ -346,11 +349,12 @@ def write_neo4j(c, out):
     for label in NEO4J_LABELS.values():
         script.append(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE;")
     # Batches of UNWIND over literal lists: one transaction per statement, each well under the server's limits.
+    # MERGE on the unique id (and on the pair and type for links), so seeding twice changes nothing.
     for label in NEO4J_LABELS.values():
         batch = [n["properties"] for n in g["nodes"] if n["label"] == label]
         for i in range(0, len(batch), 200):
             rows = ",\n  ".join(cypher_map(p) for p in batch[i:i + 200])
-            script.append(f"UNWIND [\n  {rows}\n] AS row\nCREATE (n:{label}) SET n = row;")
+            script.append(f"UNWIND [\n  {rows}\n] AS row\nMERGE (n:{label} {{id: row.id}}) SET n = row;")
     by_pair = {}
     for r in g["relationships"]:
         by_pair.setdefault((label_of[r["from"]], r["type"], label_of[r["to"]]), []).append(r)
@@ -358,7 +362,7 @@ def write_neo4j(c, out):
         for i in range(0, len(rels), 500):
             rows = ",\n  ".join(cypher_map({"from": r["from"], "to": r["to"], "weight": r["properties"]["weight"]}) for r in rels[i:i + 500])
             script.append(f"UNWIND [\n  {rows}\n] AS row\nMATCH (a:{start} {{id: row.from}}), (b:{end} {{id: row.to}})\n"
-                          f"CREATE (a)-[:{rel_type} {{weight: row.weight}}]->(b);")
+                          f"MERGE (a)-[r:{rel_type}]->(b) SET r.weight = row.weight;")
     write_text(out / "seed.cypher", "\n".join(script) + "\n")
 
 
