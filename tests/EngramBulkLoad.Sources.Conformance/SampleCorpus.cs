@@ -73,17 +73,9 @@ public sealed class SampleCorpus
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(linkTypes);
         Assert.Empty(snapshot.Rejects);
-        foreach (var (collection, expected) in Collections)
+        foreach (var collection in Collections.Keys)
         {
-            var records = snapshot.Records.Where(r => r.Collection == collection).ToList();
-            Assert.Equal(expected.Count, records.Count);
-            Assert.Equal(expected.Count, snapshot.Counts.Single(c => c.Collection == collection).Staged);
-            foreach (var record in records)
-            {
-                Assert.True(expected.TryGetValue(record.SourceKey, out var want), $"{collection} key {record.SourceKey} is not in the corpus");
-                Assert.Equal(want.Content, record.Content);
-                Assert.Equal(want.Time, record.Timestamp);
-            }
+            AssertSameRecords(snapshot, collection);
         }
 
         var keys = snapshot.Records.ToDictionary(r => r.MemoryId, r => r.SourceKey, StringComparer.Ordinal);
@@ -95,6 +87,22 @@ public sealed class SampleCorpus
         var comparer = perLinkWeights ? (IEqualityComparer<CorpusLink>)EqualityComparer<CorpusLink>.Default : CorpusLink.IgnoringWeight;
         Assert.Empty(wanted.Except(got, comparer));
         Assert.Empty(got.Except(wanted, comparer));
+    }
+
+    /// <summary>Asserts that the snapshot's <paramref name="collection"/> holds exactly the corpus's records of that name: every key, text and time.</summary>
+    public void AssertSameRecords(ConformanceSnapshot snapshot, string collection)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var expected = Collections[collection];
+        var records = snapshot.Records.Where(r => r.Collection == collection).ToList();
+        Assert.Equal(expected.Count, records.Count);
+        Assert.Equal(expected.Count, snapshot.Counts.Single(c => c.Collection == collection).Staged);
+        foreach (var record in records)
+        {
+            Assert.True(expected.TryGetValue(record.SourceKey, out var want), $"{collection} key {record.SourceKey} is not in the corpus");
+            Assert.Equal(want.Content, record.Content);
+            Assert.Equal(want.Time, record.Timestamp);
+        }
     }
 
     /// <summary>The samples folder, found upwards from the test binaries (the repository's checkout).</summary>
