@@ -297,7 +297,7 @@ def write_elasticsearch(c, out):
     lines = []
     for name, docs in documents(c, lambda text: text).items():
         write_text(out / f"{name}.mapping.json",
-                   json.dumps({"mappings": {"dynamic": "strict", "properties": es_properties(ES_MAPPINGS[name])}}, indent=2) + "\n")
+                   json.dumps({"mappings": {"properties": es_properties(ES_MAPPINGS[name])}}, indent=2) + "\n")
         for doc in docs:
             lines.append(json.dumps({"index": {"_index": name, "_id": doc[keys[name]]}}))
             lines.append(json.dumps(doc, ensure_ascii=False))
