@@ -25,7 +25,7 @@ public sealed partial class ReportContentTests
         // Embedded but not loaded: the load row says the stage has not run yet rather than that records were lost.
         Assert.Contains("<td>load</td><td class=\"n\">20</td><td class=\"n\">0</td><td class=\"n\">0</td><td>0</td><td>not yet: 0 of 2 parts loaded</td>", html, StringComparison.Ordinal);
         Assert.Equal(4, Regex.Count(Section(html, "sources").Split("<h3>notes</h3>")[1], "<tr class=\""));
-        Assert.Contains("### notes (1 parts, 0 loaded)", markdown, StringComparison.Ordinal);
+        Assert.Contains("### notes: 1 part, 0 loaded.", markdown, StringComparison.Ordinal);
         Assert.Contains("| embed | 5 | 5 | 0 | 0 | yes |", markdown, StringComparison.Ordinal);
         // The sections come in the order people read them.
         Assert.True(html.IndexOf("id=\"verdict\"", StringComparison.Ordinal) < html.IndexOf("id=\"attention\"", StringComparison.Ordinal));
@@ -43,10 +43,10 @@ public sealed partial class ReportContentTests
 
         Assert.Equal(["extract", "embed", "load", "associate"], rows.Select(row => row.Stage));
         Assert.Equal(["extract", "110", "100", "7", "3 standalone edges", "yes"], rows[0].Cells);
-        Assert.False(rows[1].Reconciles);
+        Assert.Equal(Reconciliation.No, rows[1].State);
         Assert.Equal("no: 100 in, 99 accounted for (-1)", rows[1].Cells[^1]);
-        Assert.True(rows[2].Reconciles);
-        Assert.True(rows[3].Reconciles);
+        Assert.Equal(Reconciliation.Yes, rows[2].State);
+        Assert.Equal(Reconciliation.Yes, rows[3].State);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ internal static class HtmlReport
 {
     private const string Style = "body{font-family:system-ui,sans-serif;margin:1.5em 2em;max-width:80em;line-height:1.35}h1{font-size:1.6em;margin:0 0 .2em}"
         + "table{border-collapse:collapse;margin:.6em 0 1em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}"
-        + ".passed{color:#176f2c}.failed{color:#b00020;font-weight:bold}.warning{color:#9a6700;font-weight:bold}.skipped{color:#666}"
+        + "td.passed,h1.passed{color:#176f2c}td.failed,h1.failed{color:#b00020;font-weight:bold}td.warning{color:#9a6700;font-weight:bold}td.skipped{color:#666}tr.not-yet td:last-child{color:#666}"
         + "#verdict{border-left:.5em solid;padding:.4em 1em;margin-bottom:1em}#verdict.passed{border-color:#176f2c;background:#eef8f0}#verdict.failed{border-color:#b00020;background:#fdeef0}"
         + "#verdict p{margin:.2em 0;color:#222;font-weight:normal}figure{margin:.5em 0 1em}figcaption{font-weight:bold}tr.no td:last-child{color:#b00020;font-weight:bold}"
         + "details{margin:.5em 0}summary{cursor:pointer}.members td{font-size:.92em}code{font-size:.92em}";
@@ -91,13 +91,13 @@ internal static class HtmlReport
 
         foreach (var source in report.Sources)
         {
-            html.AppendLine(c, $"<h3>{E(source.Source)}</h3><p>{source.Parts:N0} parts, {source.PartsLoaded:N0} loaded.</p>");
+            html.AppendLine(c, $"<h3>{E(source.Source)}</h3><p>{ReportText.Parts(source)}</p>");
             html.Append("<table class=\"reconciliation\"><tr>");
             html.AppendJoin(string.Empty, StageRows.Columns.Select(column => $"<th>{E(column)}</th>"));
             html.AppendLine("</tr>");
             foreach (var row in StageRows.Of(source))
             {
-                html.Append(c, $"<tr class=\"{(row.Reconciles ? "yes" : "no")}\" title=\"{E(row.Meaning)}\">");
+                html.Append(c, $"<tr class=\"{row.State switch { Reconciliation.Yes => "yes", Reconciliation.No => "no", _ => "not-yet" }}\" title=\"{E(row.Meaning)}\">");
                 html.AppendJoin(string.Empty, row.Cells.Select((cell, i) => i is > 0 and < 4 ? $"<td class=\"n\">{E(cell)}</td>" : $"<td>{E(cell)}</td>"));
                 html.AppendLine("</tr>");
             }

@@ -38,7 +38,7 @@ internal static class MarkdownReport
         foreach (var source in report.Sources)
         {
             md.AppendLine();
-            md.AppendLine(c, $"### {source.Source} ({source.Parts:N0} parts, {source.PartsLoaded:N0} loaded)");
+            md.AppendLine(c, $"### {source.Source}: {ReportText.Parts(source)}");
             md.AppendLine();
             md.AppendLine("| " + string.Join(" | ", StageRows.Columns) + " |");
             md.AppendLine("|" + string.Concat(StageRows.Columns.Select(_ => " --- |")));

@@ -30,6 +30,10 @@ internal static class ReportText
     public static IReadOnlyList<ValidationCheck> Attention(IEnumerable<ValidationCheck> checks)
         => [.. ValidationReportWriter.FailuresFirst(checks).Where(check => check.Status is CheckStatus.Failed or CheckStatus.Warning)];
 
+    /// <summary>"2 parts, 1 loaded."</summary>
+    public static string Parts(SourceReconciliation source)
+        => string.Create(CultureInfo.InvariantCulture, $"{source.Parts:N0} part{(source.Parts == 1 ? string.Empty : "s")}, {source.PartsLoaded:N0} loaded.");
+
     public static string Status(CheckStatus status) => status.ToString().ToLowerInvariant();
 
     public static string NearDuplicateSummary(NearDuplicateSummary n)

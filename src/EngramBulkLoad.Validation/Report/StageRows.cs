@@ -31,19 +31,32 @@ internal static class StageRows
     {
         var c = CultureInfo.InvariantCulture;
         var accounted = @out + rejected + setAside;
-        var (reconciles, verdict) = accounted == @in
-            ? (true, "yes")
+        var (state, verdict) = accounted == @in
+            ? (Reconciliation.Yes, "yes")
             : pending
-                ? (false, string.Create(c, $"not yet: {s.PartsLoaded} of {s.Parts} parts loaded"))
-                : (false, string.Create(c, $"no: {@in:N0} in, {accounted:N0} accounted for ({(accounted > @in ? "+" : string.Empty)}{accounted - @in:N0})"));
+                ? (Reconciliation.NotYet, string.Create(c, $"not yet: {s.PartsLoaded} of {s.Parts} parts loaded"))
+                : (Reconciliation.No, string.Create(c, $"no: {@in:N0} in, {accounted:N0} accounted for ({(accounted > @in ? "+" : string.Empty)}{accounted - @in:N0})"));
         var aside = setAside == 0 ? "0" : string.Create(c, $"{setAside:N0} {setAsideWhat}");
-        return new StageRow(stage, meaning, reconciles, [stage, @in.ToString("N0", c), @out.ToString("N0", c), rejected.ToString("N0", c), aside, verdict]);
+        return new StageRow(stage, meaning, state, [stage, @in.ToString("N0", c), @out.ToString("N0", c), rejected.ToString("N0", c), aside, verdict]);
     }
 }
 
 /// <summary>One stage of one source.</summary>
 /// <param name="Stage">extract, embed, load or associate.</param>
 /// <param name="Meaning">What goes in and what comes out, for a tooltip.</param>
-/// <param name="Reconciles">True when in = out + rejected + set aside.</param>
+/// <param name="State">Whether in = out + rejected + set aside, or the stage has not run on every part yet.</param>
 /// <param name="Cells">The cells, one per <see cref="StageRows.Columns"/> entry, as text.</param>
-internal sealed record StageRow(string Stage, string Meaning, bool Reconciles, IReadOnlyList<string> Cells);
+internal sealed record StageRow(string Stage, string Meaning, Reconciliation State, IReadOnlyList<string> Cells);
+
+/// <summary>Whether a stage's counts add up.</summary>
+internal enum Reconciliation
+{
+    /// <summary>In = out + rejected + set aside.</summary>
+    Yes,
+
+    /// <summary>They do not add up although every part is loaded: something was lost or counted twice.</summary>
+    No,
+
+    /// <summary>They do not add up yet: some parts have not reached the end of the pipeline.</summary>
+    NotYet,
+}
