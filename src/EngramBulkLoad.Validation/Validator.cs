@@ -3,6 +3,7 @@ using EngramBulkLoad.Snapshot;
 using EngramBulkLoad.Snapshot.Manifest;
 using EngramBulkLoad.Validation.Checks;
 using EngramBulkLoad.Validation.NearDuplicates;
+using EngramBulkLoad.Validation.Report;
 using EngramBulkLoad.Validation.Scan;
 
 namespace EngramBulkLoad.Validation;
@@ -30,7 +31,7 @@ public static class Validator
         options.Validate();
         var manifest = snapshot.ReadManifest();
         var duplicates = await NearDuplicateFinder.ReadOrFindAsync(snapshot, options.NearDuplicates, time, cancellationToken);
-        var scan = await SnapshotScan.RunAsync(snapshot, manifest, options, cancellationToken);
+        var scan = await SnapshotScan.RunAsync(snapshot, manifest, options, NearDuplicateListing.ShownIds(duplicates.Groups), cancellationToken);
 
         var checks = new List<ValidationCheck>
         {
@@ -85,7 +86,7 @@ public static class Validator
             Checks = checks,
             Sources = CountChecks.Sources(manifest),
             Rejects = scan.Rejects.Groups,
-            NearDuplicates = Summary(duplicates),
+            NearDuplicates = Summary(duplicates) with { Members = scan.Glimpses },
             Throughput = Throughput.Of(manifest),
         };
     }
@@ -131,5 +132,5 @@ public static class Validator
             duplicates.ExpectedHeldHigh,
             duplicates.RecallAtThreshold,
             duplicates.Complete,
-            [.. duplicates.Groups.Take(20)]);
+            NearDuplicateListing.Largest(duplicates.Groups));
 }

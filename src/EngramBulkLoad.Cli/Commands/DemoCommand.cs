@@ -59,15 +59,13 @@ internal static class DemoCommand
     private static async Task<int> RunOnEngramAsync(CliContext context, JobConfig config, ParseResult parse, string address, string space, CancellationToken cancellationToken)
     {
         var engram = await AnsweringEngramAsync(parse, address, space, context.Time, cancellationToken);
-        var exit = await RunCommand.RunAsync(context, config, parse, engram, CommonOptions.OpenMode(parse), cancellationToken);
-        context.Output.WriteLine();
-        context.Output.WriteLine($"Loaded into {engram.Describe()}, space '{engram.MemorySpaceId}'. The snapshot is in {config.Snapshot}; the validation report in {Path.Combine(config.Snapshot, "report")}.");
-        return exit;
+        // RunCommand ends with the summary and the next command.
+        return await RunCommand.RunAsync(context, config, parse, engram, CommonOptions.OpenMode(parse), cancellationToken);
     }
 
     /// <summary>
-    /// Starts the stand-in on 127.0.0.1 (a free port), runs the job into it, and says what it held, that it was
-    /// not Engram, and the command that loads the same snapshot into a real one.
+    /// Starts the stand-in on 127.0.0.1 (a free port), runs the job into it, and says what it held and that it was
+    /// not Engram; the summary's next command loads the same snapshot into a real one.
     /// </summary>
     private static async Task<int> RunOnStandInAsync(CliContext context, JobConfig config, ParseResult parse, string space, CancellationToken cancellationToken)
     {
@@ -77,19 +75,16 @@ internal static class DemoCommand
         var engram = Options(standIn.Address, space).Labelled(StandInLabel);
         context.Error.WriteLine($"[demo] no --engram or ENGRAM_URL: loading into {engram.Describe()}. To load into a real Engram, pass --engram http://HOST:50051 or set ENGRAM_URL.");
         await SetAsideEarlierLoadAsync(context, config, parse, engram, cancellationToken);
-        var exit = await RunCommand.RunAsync(context, config, parse, engram, CommonOptions.OpenMode(parse), cancellationToken);
-
-        var store = standIn.Store;
-        context.Output.WriteLine();
-        context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Loaded into the in-memory Engram stand-in at {standIn.Address}, space '{space}': it holds {store.Count(space):N0} memories ({store.Deduplicated:N0} merged into a near-duplicate, as Engram merges them) after {store.RecordsReceived:N0} Remember requests (re-sends after a retry included), and acknowledged {store.Associations:N0} associations."));
-        context.Output.WriteLine("It is not Engram: an in-memory store that follows Engram's rules (deduplication included), started by this demo. Its memories vanish now that the demo ends.");
-        context.Output.WriteLine($"The snapshot is in {config.Snapshot}; the validation report in {Path.Combine(config.Snapshot, "report")}.");
-        // The snapshot records the stand-in as its load target, so the real Engram needs --new-target (every part is
-        // sent again there; extract and embed are not redone). The bundled config lives next to the binary: not named.
-        context.Output.WriteLine(
-            $"To load it into a real Engram (memory space '{space}'): {Terminal.CommandName.Current} demo --snapshot {Terminal.CommandName.Quote(config.Snapshot)} --engram http://HOST:50051{(space == DemoSpace ? string.Empty : $" --memory-space {space}")} {LoadTargets.NewTargetFlag}");
-        return exit;
+        // What the stand-in held goes before the summary, whose last line is the command that loads the same snapshot
+        // into a real Engram (RunCommand.Next: the manifest records the stand-in, so it carries --new-target).
+        return await RunCommand.RunAsync(context, config, parse, engram, CommonOptions.OpenMode(parse), cancellationToken, output =>
+        {
+            var store = standIn.Store;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Loaded into the in-memory Engram stand-in at {standIn.Address}, space '{space}': it holds {store.Count(space):N0} memories ({store.Deduplicated:N0} merged into a near-duplicate, as Engram merges them) after {store.RecordsReceived:N0} Remember requests (re-sends after a retry included), and acknowledged {store.Associations:N0} associations."));
+            output.WriteLine("It is not Engram: an in-memory store that follows Engram's rules (deduplication included), started by this demo. Its memories vanish when the demo ends.");
+            output.WriteLine();
+        });
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed partial class DemoStandInTests
         Assert.Equal(records - merged, held);
         Assert.Contains($"so Engram should hold {held}", output, StringComparison.Ordinal);
         Assert.Contains("It is not Engram", output, StringComparison.Ordinal);
-        Assert.Contains("Its memories vanish now that the demo ends.", output, StringComparison.Ordinal);
+        Assert.Contains("Its memories vanish when the demo ends.", output, StringComparison.Ordinal);
         Assert.Contains("--engram http://HOST:50051 or set ENGRAM_URL", error, StringComparison.Ordinal);
         // The report names the stand-in, not "Engram".
         using var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(temp.File("demo"), "report", "report.json"), Ct));
@@ -59,14 +59,16 @@ public sealed partial class DemoStandInTests
         var held = Number(StandInSummary().Match(first.Output), 1);
         await using var engram = await EngramTestServer.StartAsync(cancellationToken: Ct);
 
-        // The hint as printed, with the placeholder replaced by the server's address.
-        var hint = first.Output.Split('\n').Single(line => line.StartsWith("To load it into a real Engram", StringComparison.Ordinal)).Trim();
+        // The summary's last line, as printed, with the placeholder replaced by the server's address.
+        var hint = first.Output.TrimEnd().Split('\n')[^1].Trim();
+        Assert.StartsWith("Next: load this snapshot into a real Engram", hint, StringComparison.Ordinal);
+        Assert.EndsWith($"demo --snapshot {temp.File("demo")} --engram http://HOST:50051 --new-target", hint, StringComparison.Ordinal);
         var command = hint[(hint.IndexOf(" demo ", StringComparison.Ordinal) + 1)..].Replace("http://HOST:50051", engram.Address, StringComparison.Ordinal);
         var second = await RunAsync(command.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
         Assert.True(second.Exit == 0, second.Output + second.Error);
         Assert.Contains("Validation PASSED", second.Output, StringComparison.Ordinal);
-        Assert.Contains($"Loaded into {engram.Address}, space 'demo'", second.Output, StringComparison.Ordinal);
+        Assert.Contains($"against {engram.Address}, space 'demo'", second.Error, StringComparison.Ordinal);
         Assert.Equal(records, engram.Store.RequestsPerId.Count);
         // Distinct calls, since a retry may send one twice; the reason names the edge's relation, so two edges between
         // the same memories under relations of one association type stay two.
