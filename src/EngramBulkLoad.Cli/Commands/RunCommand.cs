@@ -59,10 +59,10 @@ internal static class RunCommand
 
     /// <summary>
     /// Runs the pipeline, prints what each stage did, then validates (the snapshot, and Engram when loaded)
-    /// and writes the reports; <paramref name="engram"/> null stops after the vectors.
+    /// and writes the reports; <paramref name="engram"/> null stops after the vectors. <paramref name="beforeSummary"/>
+    /// writes lines a caller adds between the validation and the summary (the demo: what its stand-in held).
     /// </summary>
     /// <returns>The exit code: success, or validation failed.</returns>
-    /// <param name="beforeSummary">Lines a caller adds between the validation and the summary (the demo: what its stand-in held).</param>
     public static async Task<int> RunAsync(CliContext context, JobConfig config, ParseResult parse, EngramOptions? engram, SnapshotOpenMode mode, CancellationToken cancellationToken, Action<TextWriter>? beforeSummary = null)
     {
         var settings = new RunSettings { Extract = config.Extract, Embed = EmbedOptions.Settings(config, parse) };
