@@ -1,4 +1,3 @@
-using System.Globalization;
 using EngramBulkLoad.Identity;
 using EngramBulkLoad.Records;
 using EngramBulkLoad.Sources.Mapping;
@@ -71,23 +70,13 @@ internal sealed class EdgeRows(string kind, string source, PostgresCollectionOpt
             return true;
         }
 
-        double? number = value switch
-        {
-            double d => d,
-            float f => f,
-            decimal m => (double)m,
-            long or int or short => Convert.ToDouble(value, CultureInfo.InvariantCulture),
-            string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
-            _ => null,
-        };
-        if (number is not { } finite || !double.IsFinite(finite))
+        if (!FieldValues.TryWeight(value, out weight))
         {
             FieldValues.TryText(value, out var text, out _);
             problem = $"weight column '{column}' holds '{text ?? value.GetType().Name}', expected a finite number (0 to 1; the loader clamps others). Fix the value, or exclude such rows with a \"where\".";
             return false;
         }
 
-        weight = finite;
         return true;
     }
 }
