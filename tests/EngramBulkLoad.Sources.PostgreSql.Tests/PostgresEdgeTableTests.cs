@@ -74,6 +74,34 @@ public sealed class PostgresEdgeTableTests : IDisposable
         Assert.Equal(6, links.Parts);
     }
 
+    [Fact]
+    public async Task Extract_EdgeTableInShards_EveryRowInExactlyOneShard()
+    {
+        var schema = await PostgresServer.CreateSchemaAsync("""
+            CREATE TABLE docs (id int PRIMARY KEY, body text);
+            INSERT INTO docs SELECT g, 'doc ' || g FROM generate_series(1, 30) g;
+            CREATE TABLE links (src int, dst int);
+            INSERT INTO links SELECT a, b FROM generate_series(1, 30) a, generate_series(1, 30) b WHERE a <> b;
+            INSERT INTO links VALUES (NULL, 1);
+            """, Ct);
+        var tables = $$"""[ { "table": "{{schema}}.docs", "key": "id", "text": "body" } ]""";
+        var edges = $$"""[ { "table": "{{schema}}.links", "from": "src", "to": "dst", "fromCollection": "{{schema}}.docs", "toCollection": "{{schema}}.docs" } ]""";
+
+        var shards = new List<PostgresSnapshot>();
+        for (var i = 0; i < 3; i++)
+        {
+            shards.Add(await PostgresSnapshotRun.ExtractAsync(
+                Path.Combine(_temp.Path, $"shard{i}"), tables, shard: new Configuration.ShardSpec(i, 3), connectionString: PostgresServer.ConnectionString, edgeTables: edges));
+        }
+
+        var edgeIds = shards.SelectMany(s => s.Edges).Select(e => e.EdgeId).ToList();
+        Assert.Equal(870, edgeIds.Count);
+        Assert.Equal(870, edgeIds.Distinct().Count());
+        Assert.All(shards, s => Assert.True(s.Edges.Count > 0));
+        // The row without a start belongs to shard 0, whose NULL-key pass rejects it.
+        Assert.Equal([1, 0, 0], shards.Select(s => s.Rejects.Count(r => r.Code == RejectCodes.MissingEndpoint)));
+    }
+
     [Theory]
     [InlineData("""{ "table": "no_links", "from": "from_id", "to": "to_id", "fromCollection": "SCHEMA.docs", "toCollection": "SCHEMA.docs" }""", "table 'no_links' does not exist")]
     [InlineData("""{ "table": "SCHEMA.links", "from": "from_id", "to": "target", "fromCollection": "SCHEMA.docs", "toCollection": "SCHEMA.docs", "weight": "w" }""", "has no column 'target', 'w'; its columns are from_id, to_id. Fix the edge table's settings")]
