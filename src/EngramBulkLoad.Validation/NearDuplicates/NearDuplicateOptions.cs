@@ -4,11 +4,9 @@ namespace EngramBulkLoad.Validation.NearDuplicates;
 
 /// <summary>
 /// How near-duplicates are searched. Every default is stated on its property; <see cref="Validate"/>
-/// checks them. The defaults find a pair at exactly cosine 0.95 with probability about 0.92, a pair at
-/// 0.96 with about 0.97 and one at 0.97 or above with more than 0.99 (see <see cref="EstimatedRecall"/>);
-/// identical texts are always found. 37 bands of 20 bits find 0.991 of the pairs at exactly 0.95 (tested
-/// against an exact all-pairs replay of Engram's rule); they are not the default yet because a cluster of
-/// hundreds of near-duplicates then loses pairs to the bucket window (NearDuplicateFinderTests, cluster test).
+/// checks them. The defaults (37 bands of 20 bits) find a pair at exactly cosine 0.95 with probability about
+/// 0.991 (tested against an exact all-pairs replay of Engram's rule), a pair at 0.96 with more than 0.997 and
+/// one at 0.97 or above with more than 0.999 (see <see cref="EstimatedRecall"/>); identical texts are always found.
 /// </summary>
 public sealed class NearDuplicateOptions
 {
@@ -23,11 +21,11 @@ public sealed class NearDuplicateOptions
     [JsonConverter(typeof(JsonStringEnumConverter<MergeStrategy>))]
     public MergeStrategy Strategy { get; set; } = MergeStrategy.Skip;
 
-    /// <summary>LSH bands: more find more pairs and cost more time and memory. 1 to 64; default 32 (37 with 20 bits: 0.991 of the pairs at 0.95).</summary>
-    public int Bands { get; set; } = 32;
+    /// <summary>LSH bands: more find more pairs and cost more time and memory. 1 to 64; default 37 (with 20 bits: 0.991 of the pairs at 0.95).</summary>
+    public int Bands { get; set; } = 37;
 
-    /// <summary>Signature bits per band: more make fewer chance candidates and miss more pairs. 8 to 32; default 24.</summary>
-    public int BitsPerBand { get; set; } = 24;
+    /// <summary>Signature bits per band: more make fewer chance candidates and miss more pairs. 8 to 32; default 20.</summary>
+    public int BitsPerBand { get; set; } = 20;
 
     /// <summary>
     /// Candidate pairs kept for exact verification at most (each costs 8 bytes, and a quarter more while they are

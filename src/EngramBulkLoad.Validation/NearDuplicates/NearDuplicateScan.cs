@@ -9,9 +9,16 @@ namespace EngramBulkLoad.Validation.NearDuplicates;
 /// </summary>
 internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? modelDimension)
 {
-    // Within one bucket each vector is paired with the next 16: a bucket of many near-identical vectors
-    // stays linear in size, and its members still end up connected through the chain of verified pairs.
-    private const int BucketWindow = 16;
+    // Signature comparisons allowed per distinct vector and band, on average over the analysis. A bucket has every
+    // pair compared while the budget lasts, so a cluster of hundreds of near-duplicates is searched exactly (the merge
+    // replay needs the pair of each member with the one Engram holds, not a chain through neighbours; a fixed window
+    // of 16 lost such pairs). A bucket the budget cannot pay for (thousands of near-identical vectors, or bands too
+    // short for the corpus) is ordered by the next band's bits, so that vectors close enough to share that band too
+    // sit together, and each member is compared with its next BucketWindow only; the pairs it leaves out are counted
+    // (PairsNotCompared) and make the analysis incomplete. Time stays linear: at most 2 x ComparisonsPerVector
+    // comparisons a vector and band in all.
+    private const int ComparisonsPerVector = 128;
+    private const int BucketWindow = 128;
 
     private readonly HashSet<long> _repeatedRows = [];
     // Per memory: its distinct vector, or -1 when Engram cannot take its vector.
@@ -29,6 +36,9 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
     private long _rows;
     private long _unloadable;
     private long _exactDuplicates;
+    private long _pairsNotCompared;
+    private long _comparisonsLeft;
+    private int _largeBuckets;
     private bool _complete = true;
 
     public bool NeedsVerification => _candidates.Count > 0 || _exactDuplicates > 0;
@@ -89,6 +99,8 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         var count = _signatures.Count;
         var keys = new uint[count];
         var order = new int[count];
+        var secondKeys = new uint[BucketWindow * 2];
+        _comparisonsLeft = (long)ComparisonsPerVector * count * options.Bands;
         var cutoff = HammingCutoff(_hyperplanes.Bits, options.Threshold);
         for (var band = 0; band < options.Bands && _complete; band++)
         {
@@ -108,12 +120,25 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
                     end++;
                 }
 
-                AddBucket(order.AsSpan(start, end - start), cutoff);
+                var members = order.AsSpan(start, end - start);
+                long m = members.Length;
+                var window = m - 1;
+                if (m * (m - 1) / 2 > _comparisonsLeft && m > BucketWindow + 1)
+                {
+                    OrderByBand(members, (band + 1) % options.Bands, ref secondKeys);
+                    window = BucketWindow;
+                    // The bucket's pairs less those within the window: m(m-1)/2 - (W(m-W) + W(W-1)/2).
+                    _pairsNotCompared += (m * (m - 1) / 2) - ((window * (m - window)) + (window * (window - 1) / 2));
+                    _largeBuckets++;
+                }
+
+                _comparisonsLeft = Math.Max(0, _comparisonsLeft - ((window * (m - window)) + (window * (window - 1) / 2)));
+                AddBucket(members, (int)window, cutoff);
             }
         }
 
         _candidates.Seal();
-        _complete &= !_candidates.Full;
+        _complete &= !_candidates.Full && _pairsNotCompared == 0;
 
         // The signatures are not needed past this point; dropping them leaves the second pass 128 bytes a vector lighter.
         _signatures = null;
@@ -217,6 +242,8 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
             UnloadableMemories = _unloadable,
             ExactDuplicates = _exactDuplicates,
             CandidatePairs = _candidates.Count,
+            LargeBuckets = _largeBuckets,
+            PairsNotCompared = _pairsNotCompared,
             VerifiedPairs = _verified.Count,
             Complete = _complete,
             RecallAtThreshold = options.EstimatedRecall(options.Threshold),
@@ -227,11 +254,29 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         };
     }
 
-    private void AddBucket(ReadOnlySpan<int> members, int cutoff)
+    /// <summary>Sorts a large bucket's members by the bits of another band (the bucket's own bits are all equal).</summary>
+    private void OrderByBand(Span<int> members, int band, ref uint[] keys)
+    {
+        if (keys.Length < members.Length)
+        {
+            keys = new uint[members.Length];
+        }
+
+        var span = keys.AsSpan(0, members.Length);
+        for (var i = 0; i < members.Length; i++)
+        {
+            span[i] = HyperplaneSignatures.Slice(_signatures!.Get(members[i]), band * options.BitsPerBand, options.BitsPerBand);
+        }
+
+        span.Sort(members);
+    }
+
+    /// <summary>Compares each member with the next <paramref name="window"/> members; a pair close enough in signature becomes a candidate.</summary>
+    private void AddBucket(ReadOnlySpan<int> members, int window, int cutoff)
     {
         for (var a = 0; a < members.Length; a++)
         {
-            for (var b = a + 1; b < members.Length && b <= a + BucketWindow; b++)
+            for (var b = a + 1; b < members.Length && b <= a + window; b++)
             {
                 if (HyperplaneSignatures.Hamming(_signatures!.Get(members[a]), _signatures.Get(members[b])) > cutoff)
                 {
