@@ -29,7 +29,11 @@ public static class Validator
         ArgumentNullException.ThrowIfNull(time);
         options.Validate();
         var manifest = snapshot.ReadManifest();
-        var duplicates = await NearDuplicateFinder.ReadOrFindAsync(snapshot, options.NearDuplicates, time, cancellationToken);
+        // The confidences the loader sent decide which memory Engram keeps; the association phase predicted with them.
+        var nearDuplicates = options.NearDuplicates.ConfidenceBySource.Count == 0 && engram is not null
+            ? options.NearDuplicates.WithConfidences(engram.Options, manifest)
+            : options.NearDuplicates;
+        var duplicates = await NearDuplicateFinder.ReadOrFindAsync(snapshot, nearDuplicates, time, cancellationToken);
         var scan = await SnapshotScan.RunAsync(snapshot, manifest, options, cancellationToken);
 
         var checks = new List<ValidationCheck>

@@ -61,6 +61,7 @@ public sealed class NearDuplicateFinderTests
     }
 
     [Theory]
+    [InlineData(MergeStrategy.KeepHighestConfidence, 2)]
     [InlineData(MergeStrategy.Skip, 2)]
     [InlineData(MergeStrategy.Replace, 1)]
     public async Task FindAsync_ChainOfNearDuplicates_FoldsAsEngramsStrategyDoes(MergeStrategy strategy, int heldOfChain)
@@ -86,6 +87,64 @@ public sealed class NearDuplicateFinderTests
         {
             Assert.All(group.Members.Where(member => !member.Holds), member => Assert.Equal(records[^1].MemoryId, member.MergedInto));
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task FindAsync_NearDuplicatesOfSourcesOfDifferentConfidence_TheMoreConfidentHeldWhicheverCameFirst(bool lessConfidentFirst)
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var notes = ValidationSnapshot.Records("notes", "n", 0, 10, seed: 40);
+        var crm = ValidationSnapshot.Records("crm", "t", 0, 10, seed: 41);
+        var notesVectors = Enumerable.Range(0, 10).Select(i => Random(4000 + i)).ToList();
+        var crmVectors = Enumerable.Range(0, 10).Select(i => Random(5000 + i)).ToList();
+        // crm 3 is a near-duplicate (0.97) of notes 3, and crm 5 has the same text as notes 5.
+        crmVectors[3] = At(notesVectors[3], 0.97, seed: 42);
+        crm[5] = ValidationSnapshot.Record("crm", "t", "5", notes[5].Content);
+        crmVectors[5] = notesVectors[5];
+        if (lessConfidentFirst)
+        {
+            await snapshot.AddPartAsync("n", 0, notes, Token, notesVectors);
+            await snapshot.AddPartAsync("t", 0, crm, Token, crmVectors);
+        }
+        else
+        {
+            await snapshot.AddPartAsync("t", 0, crm, Token, crmVectors);
+            await snapshot.AddPartAsync("n", 0, notes, Token, notesVectors);
+        }
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions { ConfidenceBySource = new() { ["crm"] = 0.8, ["notes"] = 0.75 } });
+
+        // deduplication.rs, KeepHighestConfidence: the crm record (0.8) is held, whether it replaced the note (0.75)
+        // loaded before it or the note was skipped after it.
+        Assert.Equal(2, report.Groups.Count);
+        foreach (var i in new[] { 3, 5 })
+        {
+            var group = report.Groups.Single(g => g.Members.Any(m => m.MemoryId == crm[i].MemoryId));
+            Assert.Equal(crm[i].MemoryId, Assert.Single(group.Held));
+            Assert.Equal(crm[i].MemoryId, group.Members.Single(m => m.MemoryId == notes[i].MemoryId).MergedInto);
+        }
+
+        Assert.Equal(18, report.ExpectedHeld);
+    }
+
+    [Fact]
+    public async Task FindAsync_NearDuplicatesOfSourcesOfEqualConfidence_TheFirstLoadedHeld()
+    {
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var notes = ValidationSnapshot.Records("notes", "n", 0, 5, seed: 43);
+        var crm = ValidationSnapshot.Records("crm", "t", 0, 5, seed: 44);
+        var notesVectors = Enumerable.Range(0, 5).Select(i => Random(6000 + i)).ToList();
+        var crmVectors = Enumerable.Range(0, 5).Select(i => Random(7000 + i)).ToList();
+        crmVectors[2] = At(notesVectors[2], 0.97, seed: 45);
+        await snapshot.AddPartAsync("n", 0, notes, Token, notesVectors);
+        await snapshot.AddPartAsync("t", 0, crm, Token, crmVectors);
+
+        var report = await FindAsync(snapshot, new NearDuplicateOptions { ConfidenceBySource = new() { ["crm"] = 0.8, ["notes"] = 0.8 } });
+
+        var group = Assert.Single(report.Groups);
+        Assert.Equal(notes[2].MemoryId, Assert.Single(group.Held));
     }
 
     [Fact]

@@ -120,6 +120,11 @@ public static class NearDuplicateFinder
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"v4|{options.Threshold:R}|{options.Strategy}|{options.Bands}|{options.BitsPerBand}|{options.MaxCandidatePairs}|{options.Seed}|{manifest.Model?.Id}");
+        foreach (var (source, confidence) in options.ConfidenceBySource.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"|{source}={options.ConfidenceOf(source):R}");
+        }
+
         foreach (var file in manifest.Parts.Select(part => part.Files.Vectors).OfType<PartFile>())
         {
             text.Append(CultureInfo.InvariantCulture, $"|{file.Path}:{file.Rows}:{file.Bytes}");

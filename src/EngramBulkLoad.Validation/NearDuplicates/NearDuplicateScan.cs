@@ -26,6 +26,9 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
     // Per distinct vector: its first memory, and how many memories share its text.
     private readonly List<int> _memoryOfDistinct = [];
     private readonly List<int> _textCopies = [];
+    // Per memory: the index of its source in _sources (two bytes a memory), for the confidence Engram compares.
+    private readonly List<ushort> _sourceOfMemory = [];
+    private readonly List<string> _sources = [];
     private readonly CandidatePairs _candidates = new(options.MaxCandidatePairs);
     private readonly Dictionary<long, double> _verified = new(PairKeyComparer.Instance);
     // Memory ids of the members of groups only (same text, or a verified pair), not of every candidate.
@@ -44,13 +47,13 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
     public bool NeedsVerification => _candidates.Count > 0 || _exactDuplicates > 0;
 
     /// <summary>First pass: memory ids, exact duplicates by content hash, a signature per distinct vector.</summary>
-    public async Task IndexAsync(IAsyncEnumerable<StagedVector> vectors, CancellationToken cancellationToken)
+    public async Task IndexAsync(IAsyncEnumerable<(string Source, StagedVector Vector)> vectors, CancellationToken cancellationToken)
     {
         // These two sets are the largest structures of the first pass; they are dropped when it ends.
         var seenIds = new HashSet<UInt128>();
         var distinctByText = new Dictionary<UInt128, int>();
         float[]? scratch = null;
-        await foreach (var vector in vectors.WithCancellation(cancellationToken))
+        await foreach (var (source, vector) in vectors.WithCancellation(cancellationToken))
         {
             var row = _rows++;
             if (!seenIds.Add(CompactKeys.OfMemoryId(vector.MemoryId)))
@@ -59,6 +62,7 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
                 continue;
             }
 
+            _sourceOfMemory.Add(SourceIndex(source));
             _dimension ??= vector.Vector.Length;
             if (vector.Vector.Length != _dimension || !(VectorChecks.Norm(vector.Vector) > 0))
             {
@@ -149,7 +153,7 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
     /// that a later candidate still needs waits in <paramref name="spillFolder"/> (see <see cref="WaitingVectors"/>);
     /// in memory there are two numbers per distinct vector.
     /// </summary>
-    public async Task VerifyAsync(IAsyncEnumerable<StagedVector> vectors, string spillFolder, CancellationToken cancellationToken)
+    public async Task VerifyAsync(IAsyncEnumerable<(string Source, StagedVector Vector)> vectors, string spillFolder, CancellationToken cancellationToken)
     {
         // Pairs are sorted by second member, so the last pair naming a vector first is its last partner.
         var lastPartner = new int[_memoryOfDistinct.Count];
@@ -166,7 +170,7 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         var next = 0;
         long row = -1;
         var memory = -1;
-        await foreach (var vector in vectors.WithCancellation(cancellationToken))
+        await foreach (var (_, vector) in vectors.WithCancellation(cancellationToken))
         {
             row++;
             if (_repeatedRows.Contains(row))
@@ -331,11 +335,13 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
             return x == y ? 1.0 : _verified.TryGetValue(Pair(Math.Min(x, y), Math.Max(x, y)), out var cosine) ? cosine : null;
         }
 
+        float ConfidenceOf(int memory) => options.ConfidenceOf(_sources[_sourceOfMemory[memory]]);
+
         var groups = new List<NearDuplicateGroup>();
         foreach (var component in _ids.Keys.GroupBy(Find).Where(component => component.Count() > 1).OrderBy(component => component.Min()))
         {
             var members = component.Order().ToList();
-            var merged = MergeSimulation.Run(members, CosineOf, options.Strategy);
+            var merged = MergeSimulation.Run(members, CosineOf, ConfidenceOf, options.Strategy);
             var clique = members.Count <= 64 && members.Select((a, i) => members.Skip(i + 1).All(b => Similar(a, b))).All(all => all);
             groups.Add(new NearDuplicateGroup([.. members.Select((memory, i) =>
             {
@@ -350,6 +356,19 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         }
 
         return groups;
+    }
+
+    private ushort SourceIndex(string source)
+    {
+        // Parts come source by source, so the last source is nearly always the one.
+        var index = _sources.Count > 0 && _sources[^1] == source ? _sources.Count - 1 : _sources.IndexOf(source);
+        if (index < 0)
+        {
+            index = _sources.Count;
+            _sources.Add(source);
+        }
+
+        return checked((ushort)index);
     }
 
     /// <summary>Largest Hamming distance kept: the threshold's expected distance plus four standard deviations.</summary>
