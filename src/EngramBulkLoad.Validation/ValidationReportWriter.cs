@@ -72,11 +72,11 @@ public static class ValidationReportWriter
         md.AppendLine();
         md.AppendLine("## Counts per source and stage");
         md.AppendLine();
-        md.AppendLine("| source | parts (loaded) | source rows | staged | extract rejects | standalone edges | embedded | embed rejects | loaded | load rejects | edges | associations | edge rejects |");
-        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        md.AppendLine("| source | parts (loaded) | source rows | staged | extract rejects | standalone edges | embedded | embed rejects | loaded | load rejects | edges | associations | associations remapped | edge rejects | edges rejected: end merged |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var s in report.Sources)
         {
-            md.AppendLine(C, $"| {s.Source} | {s.Parts} ({s.PartsLoaded}) | {s.SourceRows:N0} | {s.Staged:N0} | {s.ExtractRejected:N0} | {s.StandaloneEdges:N0} | {s.Embedded:N0} | {s.EmbedRejected:N0} | {s.Loaded:N0} | {s.LoadRejected:N0} | {s.Edges:N0} | {s.Associations:N0} | {s.AssociationsRejected:N0} |");
+            md.AppendLine(C, $"| {s.Source} | {s.Parts} ({s.PartsLoaded}) | {s.SourceRows:N0} | {s.Staged:N0} | {s.ExtractRejected:N0} | {s.StandaloneEdges:N0} | {s.Embedded:N0} | {s.EmbedRejected:N0} | {s.Loaded:N0} | {s.LoadRejected:N0} | {s.Edges:N0} | {s.Associations:N0} | {s.AssociationsRemapped:N0} | {s.AssociationsRejected:N0} | {s.EdgesRejectedMerged:N0} |");
         }
 
         md.AppendLine();
@@ -136,10 +136,10 @@ public static class ValidationReportWriter
             html.AppendLine(C, $"<tr><td>{E(check.Name)}</td><td class=\"{Status(check.Status)}\">{Status(check.Status)}</td><td>{E(check.Message)}{examples}</td><td>{figures}</td></tr>");
         }
 
-        html.AppendLine("</table><h2>Counts per source and stage</h2><table><tr><th>source</th><th>parts (loaded)</th><th>source rows</th><th>staged</th><th>extract rejects</th><th>standalone edges</th><th>embedded</th><th>embed rejects</th><th>loaded</th><th>load rejects</th><th>edges</th><th>associations</th><th>edge rejects</th></tr>");
+        html.AppendLine("</table><h2>Counts per source and stage</h2><table><tr><th>source</th><th>parts (loaded)</th><th>source rows</th><th>staged</th><th>extract rejects</th><th>standalone edges</th><th>embedded</th><th>embed rejects</th><th>loaded</th><th>load rejects</th><th>edges</th><th>associations</th><th>associations remapped</th><th>edge rejects</th><th>edges rejected: end merged</th></tr>");
         foreach (var s in report.Sources)
         {
-            html.AppendLine(C, $"<tr><td>{E(s.Source)}</td><td>{s.Parts} ({s.PartsLoaded})</td><td>{s.SourceRows:N0}</td><td>{s.Staged:N0}</td><td>{s.ExtractRejected:N0}</td><td>{s.StandaloneEdges:N0}</td><td>{s.Embedded:N0}</td><td>{s.EmbedRejected:N0}</td><td>{s.Loaded:N0}</td><td>{s.LoadRejected:N0}</td><td>{s.Edges:N0}</td><td>{s.Associations:N0}</td><td>{s.AssociationsRejected:N0}</td></tr>");
+            html.AppendLine(C, $"<tr><td>{E(s.Source)}</td><td>{s.Parts} ({s.PartsLoaded})</td><td>{s.SourceRows:N0}</td><td>{s.Staged:N0}</td><td>{s.ExtractRejected:N0}</td><td>{s.StandaloneEdges:N0}</td><td>{s.Embedded:N0}</td><td>{s.EmbedRejected:N0}</td><td>{s.Loaded:N0}</td><td>{s.LoadRejected:N0}</td><td>{s.Edges:N0}</td><td>{s.Associations:N0}</td><td>{s.AssociationsRemapped:N0}</td><td>{s.AssociationsRejected:N0}</td><td>{s.EdgesRejectedMerged:N0}</td></tr>");
         }
 
         html.AppendLine("</table><h2>Rejects by reason</h2>");

@@ -87,7 +87,7 @@ public static class Validator
             Model = manifest.Model is { } model ? $"{model.Id} ({model.Kind}, {model.Dimension} dimensions)" : null,
             Shard = manifest.Shard,
             Checks = checks,
-            Sources = CountChecks.Sources(manifest),
+            Sources = CountChecks.Sources(manifest, scan.Rejects.Groups),
             Rejects = scan.Rejects.Groups,
             NearDuplicates = Summary(duplicates),
             Throughput = Throughput.Of(manifest),

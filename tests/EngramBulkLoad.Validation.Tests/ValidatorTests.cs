@@ -396,9 +396,6 @@ public sealed class ValidatorTests
         return [.. customers0, .. customers1, .. notes];
     }
 
-    private static Task<LoadReport> LoadAsync(ValidationSnapshot snapshot, EngramClient engram)
-        => LoadStage.RunAsync(snapshot.Store, engram, TimeProvider.System, null, Token).WaitAsync(TestTimeout, Token);
-
     private static Task<ValidationReport> ValidateAsync(ValidationSnapshot snapshot, EngramClient? engram, ValidationOptions options)
         => Validator.RunAsync(snapshot.Store, engram, options, TimeProvider.System, Token).WaitAsync(TestTimeout, Token);
 
@@ -411,7 +408,4 @@ public sealed class ValidatorTests
     }
 
     private static ValidationCheck Check(ValidationReport report, string name) => report.Checks.Single(check => check.Name == name);
-
-    private static string Describe(ValidationReport report)
-        => string.Join("\n", report.Checks.Select(check => $"{check.Name}: {check.Status}: {check.Message} {string.Join("; ", check.Examples)}"));
 }
