@@ -164,6 +164,14 @@ public sealed class EngramOptions
     /// </summary>
     public string MergedEndpoints { get; set; } = "remap";
 
+    /// <summary>
+    /// What the target Engram does with near-duplicates: <c>keepHighestConfidence</c> (default: Engram's store keeps
+    /// the more confident of two memories within cosine 0.95, the first of equals; deduplication.rs) or <c>none</c>
+    /// (an Engram built or configured without deduplication: every memory is held, no edge end is merged, and
+    /// validate expects the loaded count).
+    /// </summary>
+    public string Deduplication { get; set; } = "keepHighestConfidence";
+
     /// <summary>True once <see cref="Validate"/> succeeded.</summary>
     [JsonIgnore]
     public bool IsValidated { get; private set; }
@@ -308,6 +316,11 @@ public sealed class EngramOptions
         if (MergedEndpoints is not ("remap" or "reject"))
         {
             throw ErrorFactory.Config($"{path}.mergedEndpoints", $"'{MergedEndpoints}' is not a choice.", "Use \"remap\" (send the edge to the memory Engram holds in place of a merged end) or \"reject\" (reject it, naming that memory).");
+        }
+
+        if (Deduplication is not ("keepHighestConfidence" or "none"))
+        {
+            throw ErrorFactory.Config($"{path}.deduplication", $"'{Deduplication}' is not a choice.", "Use \"keepHighestConfidence\" (Engram's default) or \"none\" (an Engram that does not deduplicate).");
         }
 
         Positive($"{path}.retryBaseDelay", RetryBaseDelay);

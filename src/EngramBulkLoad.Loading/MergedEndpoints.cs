@@ -33,6 +33,12 @@ internal sealed class MergedEndpoints
     /// <summary>Reads the saved analysis when it is valid for the snapshot and these confidences, else runs it (two reads of the vectors) and saves it.</summary>
     public static async Task<MergedEndpoints> PredictAsync(SnapshotStore snapshot, SnapshotManifest manifest, EngramOptions engram, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (engram.Deduplication == "none")
+        {
+            // An Engram without deduplication holds every id sent: no end is merged.
+            return new MergedEndpoints(new Dictionary<string, NearDuplicateMember>(StringComparer.Ordinal), remap: true);
+        }
+
         // The same options validate uses by default, so that both read one saved analysis.
         var options = new NearDuplicateOptions().WithConfidences(engram, manifest);
         var report = await NearDuplicateFinder.ReadOrFindAsync(snapshot, options, time, cancellationToken);

@@ -30,9 +30,13 @@ public static class Validator
         options.Validate();
         var manifest = snapshot.ReadManifest();
         // The confidences the loader sent decide which memory Engram keeps; the association phase predicted with them.
-        var nearDuplicates = options.NearDuplicates.ConfidenceBySource.Count == 0 && engram is not null
-            ? options.NearDuplicates.WithConfidences(engram.Options, manifest)
-            : options.NearDuplicates;
+        var nearDuplicates = options.NearDuplicates;
+        if (nearDuplicates.ConfidenceBySource.Count == 0 && engram is not null)
+        {
+            nearDuplicates = nearDuplicates.WithConfidences(engram.Options, manifest);
+            nearDuplicates.Strategy = engram.Options.Deduplication == "none" ? MergeStrategy.None : nearDuplicates.Strategy;
+        }
+
         var duplicates = await NearDuplicateFinder.ReadOrFindAsync(snapshot, nearDuplicates, time, cancellationToken);
         var scan = await SnapshotScan.RunAsync(snapshot, manifest, options, cancellationToken);
 

@@ -67,15 +67,36 @@ public sealed class MergedEndpointTests
     }
 
     [Fact]
-    public void Validate_UnknownMergedEndpointsChoice_ConfigErrorNamingTheChoices()
+    public async Task Load_EngramWithoutDeduplication_EdgesSentAsTheyAreAndEveryMemoryExpected()
     {
-        var options = new EngramOptions { MergedEndpoints = "drop" };
+        await using var server = await StartServerAsync(o => o.Deduplicate = false);
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        var options = Options(server);
+        options.Deduplication = "none";
+        await using var engram = EngramClient.Create(options.Validate(), TimeProvider.System);
+        var records = await AddCorpusAsync(snapshot);
 
-        var error = Assert.ThrowsAny<Exception>(() => options.Validate());
+        var load = await LoadAsync(snapshot, engram);
+        var report = await ValidateAsync(snapshot, engram);
 
-        Assert.Contains("engram.mergedEndpoints", error.Message, StringComparison.Ordinal);
-        Assert.Contains("\"remap\"", error.Message, StringComparison.Ordinal);
-        Assert.Contains("\"reject\"", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(server.Store.Find(Space, records[15].MemoryId));
+        Assert.Contains(server.Store.AssociateCalls, call => (call.Source, call.Target) == (records[3].MemoryId, records[15].MemoryId));
+        Assert.Equal((4, 0, 0), (load.AssociationsLoaded, load.AssociationsRemapped, load.AssociationsRejected));
+        Assert.True(report.Passed, Describe(report));
+        Assert.Equal(20, report.NearDuplicates.ExpectedHeld);
+    }
+
+    [Theory]
+    [InlineData("mergedEndpoints", "drop", "\"remap\"")]
+    [InlineData("deduplication", "off", "\"none\"")]
+    public void FromJson_UnknownChoice_ConfigErrorNamingTheChoices(string setting, string value, string named)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse($"{{\"{setting}\": \"{value}\"}}");
+
+        var error = Assert.ThrowsAny<Exception>(() => EngramOptions.FromJson(json.RootElement));
+
+        Assert.Contains($"engram.{setting}", error.Message, StringComparison.Ordinal);
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>

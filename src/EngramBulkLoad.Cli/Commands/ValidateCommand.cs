@@ -109,6 +109,11 @@ internal static class ValidateCommand
             // The confidences of the engram section decide which near-duplicate Engram keeps, with or without --no-engram.
             var engramOptions = EngramCommandSupport.Options(config, parse);
             options.NearDuplicates = options.NearDuplicates.WithConfidences(engramOptions, store.ReadManifest());
+            if (engramOptions.Deduplication == "none" && parse.GetResult(Strategy) is null or { Implicit: true })
+            {
+                // engram.deduplication "none": every memory is held, unless --merge-strategy says otherwise.
+                options.NearDuplicates.Strategy = MergeStrategy.None;
+            }
             await using var engram = parse.GetValue(NoEngram) ? null : EngramClient.Create(engramOptions, context.Time);
             var report = await RunAsync(context, store, engram, options, parse.GetValue(Report), cancellationToken);
             return report.Passed ? ExitCodes.Success : ExitCodes.ValidationFailed;
