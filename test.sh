@@ -2,7 +2,7 @@
 # The one test command: installs and starts what the tests need, then runs every test project.
 #   ./test.sh                 run all tests
 #   ./test.sh --filter NAME   pass extra arguments to `dotnet test`
-# It installs postgresql and redis-server from Debian packages when they are missing (root, or sudo),
+# It installs postgresql, redis-server and chromium from Debian packages when they are missing (root, or sudo),
 # starts throw-away servers on private ports under .ci-data/, exports their addresses to the tests,
 # and stops them on exit. Under CI=true a server that cannot be started fails the run.
 set -euo pipefail
@@ -36,6 +36,16 @@ install_node_reference() {
   fi
   command -v node >/dev/null 2>&1 || return 1
   (cd "$ROOT/tools/hf-reference" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
+# Headless Chromium lays report.html out, so a test can check the verdict is on the first screen.
+install_chromium() {
+  if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
+    log "installing chromium from Debian packages"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  fi
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1
 }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -86,6 +96,7 @@ cleanup() {
 trap cleanup EXIT
 
 install_node_reference || { [ "${CI:-}" = "true" ] && { log "node or the npm packages of tools/hf-reference could not be installed (the tokenizer tests need Hugging Face's reference)"; exit 1; }; log "Hugging Face reference tokenizers unavailable; the tokenizer reference tests will skip"; }
+install_chromium || { [ "${CI:-}" = "true" ] && { log "chromium could not be installed (the report layout tests need it)"; exit 1; }; log "chromium unavailable; the report layout tests will skip"; }
 install_packages || { [ "${CI:-}" = "true" ] && { log "could not install server packages"; exit 1; }; log "server packages unavailable; server tests will skip"; }
 start_postgres || { [ "${CI:-}" = "true" ] && { log "PostgreSQL did not start (see $DATA/pg/log)"; exit 1; }; log "PostgreSQL unavailable; its tests will skip"; }
 start_redis || { [ "${CI:-}" = "true" ] && { log "Redis did not start"; exit 1; }; log "Redis unavailable; its tests will skip"; }

@@ -12,6 +12,10 @@ What it holds, in samples/corpus/:
   projects.jsonl          120 projects, with depends_on links in project-links.jsonl
   cache-entries.jsonl     400 cache entries (key, type, value, ttl) in the shape the Redis source reads
 
+and the same corpus in each source's shape under samples/seed/ (source_shapes.py: a PostgreSQL schema and
+COPY files, Redis keys, MongoDB collections, Elasticsearch indexes, a Neo4j graph), which the compose
+stack seeds its servers with and the sources' tests load, so every source is shown on the same data.
+
 Texts are built from many independent choices (sentence kinds, people, components, numbers, error codes,
 versions, places), so two documents rarely share most of their words: a real corpus repeats itself far
 less than a template filled with a product and an area does. A handful of texts repeat on purpose, as real
@@ -22,6 +26,8 @@ import json
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import source_shapes
 
 OUT = Path(__file__).parent / "corpus"
 rng = random.Random(20261130)
@@ -239,6 +245,7 @@ def main():
     tickets()
     people_and_projects()
     cache_entries()
+    source_shapes.write_all(OUT, Path(__file__).parent / "seed")
 
 
 if __name__ == "__main__":

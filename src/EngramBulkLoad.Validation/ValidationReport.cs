@@ -78,7 +78,7 @@ public sealed record SourceReconciliation(
 /// <param name="Example">The first one's location and message.</param>
 public sealed record RejectGroup(string Source, string Stage, string Code, long Count, string Example);
 
-/// <summary>The near-duplicate analysis in brief.</summary>
+/// <summary>The near-duplicate analysis in brief, with its largest groups (all groups are in near-duplicates.json).</summary>
 public sealed record NearDuplicateSummary(
     double Threshold,
     string Strategy,
@@ -91,7 +91,18 @@ public sealed record NearDuplicateSummary(
     long ExpectedHeldHigh,
     double RecallAtThreshold,
     bool Complete,
-    IReadOnlyList<NearDuplicateGroup> FirstGroups);
+    IReadOnlyList<NearDuplicateGroup> FirstGroups)
+{
+    /// <summary>The source, key and start of the text of the members of <see cref="FirstGroups"/>, by memory id (members whose record was not found are absent).</summary>
+    public IReadOnlyDictionary<string, MemoryGlimpse> Members { get; init; } = new Dictionary<string, MemoryGlimpse>(StringComparer.Ordinal);
+}
+
+/// <summary>Where a memory came from and how its text starts, so a person can judge a near-duplicate group without opening the snapshot.</summary>
+/// <param name="Source">The source's name.</param>
+/// <param name="Collection">The table, collection, index or key pattern.</param>
+/// <param name="SourceKey">The record's key in its collection.</param>
+/// <param name="Excerpt">The first characters of the text that was embedded.</param>
+public sealed record MemoryGlimpse(string Source, string Collection, string SourceKey, string Excerpt);
 
 /// <summary>Throughput of one stage over time.</summary>
 /// <param name="Stage">extract, embed or load.</param>

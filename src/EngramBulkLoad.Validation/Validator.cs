@@ -3,6 +3,7 @@ using EngramBulkLoad.Snapshot;
 using EngramBulkLoad.Snapshot.Manifest;
 using EngramBulkLoad.Validation.Checks;
 using EngramBulkLoad.Validation.NearDuplicates;
+using EngramBulkLoad.Validation.Report;
 using EngramBulkLoad.Validation.Scan;
 
 namespace EngramBulkLoad.Validation;
@@ -38,7 +39,7 @@ public static class Validator
         }
 
         var duplicates = await NearDuplicateFinder.ReadOrFindAsync(snapshot, nearDuplicates, time, cancellationToken);
-        var scan = await SnapshotScan.RunAsync(snapshot, manifest, options, cancellationToken);
+        var scan = await SnapshotScan.RunAsync(snapshot, manifest, options, NearDuplicateListing.ShownIds(duplicates.Groups), cancellationToken);
 
         var checks = new List<ValidationCheck>
         {
@@ -93,7 +94,7 @@ public static class Validator
             Checks = checks,
             Sources = CountChecks.Sources(manifest, scan.Rejects.Groups),
             Rejects = scan.Rejects.Groups,
-            NearDuplicates = Summary(duplicates),
+            NearDuplicates = Summary(duplicates) with { Members = scan.Glimpses },
             Throughput = Throughput.Of(manifest),
         };
     }
@@ -143,5 +144,5 @@ public static class Validator
             duplicates.ExpectedHeldHigh,
             duplicates.RecallAtThreshold,
             duplicates.Complete,
-            [.. duplicates.Groups.Take(20)]);
+            NearDuplicateListing.Largest(duplicates.Groups));
 }

@@ -18,6 +18,7 @@ public sealed class EsIndex
     private readonly HashSet<string> _keywordSubFields = new(StringComparer.Ordinal);
     private readonly List<EsDocument> _list = [];
     private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
     private EsDocument[]? _snapshot = [];
 
     internal EsIndex(string name)
@@ -73,6 +74,8 @@ public sealed class EsIndex
             MapDynamically(parsed.RootElement, null);
             // An update marks the old copy deleted and adds the new one at the end, as Lucene does.
             RemoveLocked(id);
+            // Every write of an _id, a delete included, raises its version (reference "Index API": _version).
+            _versions[id] = _versions.GetValueOrDefault(id) + 1;
             _positions[id] = _list.Count;
             _list.Add(document);
             _snapshot = null;
@@ -84,7 +87,31 @@ public sealed class EsIndex
     {
         lock (_gate)
         {
-            return RemoveLocked(id);
+            var removed = RemoveLocked(id);
+            if (removed)
+            {
+                _versions[id] += 1;
+            }
+
+            return removed;
+        }
+    }
+
+    /// <summary>Whether a document with this _id exists now.</summary>
+    public bool Contains(string id)
+    {
+        lock (_gate)
+        {
+            return _positions.ContainsKey(id);
+        }
+    }
+
+    /// <summary>The _id's version: how many times it was written or deleted (0: never).</summary>
+    public long Version(string id)
+    {
+        lock (_gate)
+        {
+            return _versions.GetValueOrDefault(id);
         }
     }
 

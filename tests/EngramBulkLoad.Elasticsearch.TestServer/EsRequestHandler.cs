@@ -8,10 +8,11 @@ namespace EngramBulkLoad.Elasticsearch.TestServer;
 /// Routes and answers requests. Behaviour follows the Elasticsearch REST API reference:
 /// "Get cluster info" (GET /), "Check indices exist" (HEAD /{index}), "Open/Close a point in time"
 /// (POST /{index}/_pit, DELETE /_pit), "Search" (POST /_search, /{index}/_search: pit, query, sort,
-/// search_after, slice, size, from, _source, track_total_hits), "Count" (/{index}/_count); every response but
+/// search_after, slice, size, from, _source, track_total_hits), "Count" (/{index}/_count), and the writes that seed
+/// an index ("Create index", PUT /{index}; "Bulk", POST /_bulk: EsRequestHandler.Writes.cs); every response but
 /// an unauthenticated one carries "X-Elastic-Product: Elasticsearch" (elastic/elasticsearch PR #73434).
 /// </summary>
-internal sealed class EsRequestHandler(EsTestServerOptions options, EsStore store, EsFaults faults)
+internal sealed partial class EsRequestHandler(EsTestServerOptions options, EsStore store, EsFaults faults)
 {
     private const int MaxResultWindow = 10_000; // index.max_result_window's default
 
@@ -75,6 +76,10 @@ internal sealed class EsRequestHandler(EsTestServerOptions options, EsStore stor
                 return (200, Body(OpenPit(index, request)));
             case ["_pit"] when method == "DELETE":
                 return await ClosePitAsync(request, cancellationToken);
+            case [var index] when method == "PUT" && !index.StartsWith('_'):
+                return (200, Body(CreateIndex(index, await ReadBodyAsync(request, cancellationToken))));
+            case ["_bulk"] or [_, "_bulk"] when method is "POST" or "PUT":
+                return (200, Body(Bulk(segments.Length == 2 ? segments[0] : null, await ReadBytesAsync(request, cancellationToken))));
             case [var index] when method == "HEAD" && !index.StartsWith('_'):
                 return IndexExists(index) ? (200, null) : (404, null);
             case [var index] when method == "GET" && !index.StartsWith('_'):
@@ -487,13 +492,19 @@ internal sealed class EsRequestHandler(EsTestServerOptions options, EsStore stor
 
     private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        var bytes = await ReadBytesAsync(request, cancellationToken);
+        return bytes.Length == 0 ? null : JsonDocument.Parse(bytes);
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
         using var buffer = new MemoryStream();
         // Clients may compress request bodies (Content-Encoding: gzip); the HTTP layer inflates them (http.compression).
         var body = request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase)
             ? new System.IO.Compression.GZipStream(request.Body, System.IO.Compression.CompressionMode.Decompress)
             : request.Body;
         await body.CopyToAsync(buffer, cancellationToken);
-        return buffer.Length == 0 ? null : JsonDocument.Parse(buffer.ToArray());
+        return buffer.ToArray();
     }
 
     private static byte[] Body(Action<Utf8JsonWriter> write)

@@ -6,7 +6,7 @@ namespace EngramBulkLoad.MongoDb.TestServer;
 /// Answers one command as mongod does. Reply shapes are those of the command reference
 /// (https://www.mongodb.com/docs/manual/reference/command/): hello, buildInfo, ping, saslStart,
 /// saslContinue, find, getMore, killCursors, count, aggregate ($collStats count; $match then $group
-/// counting), listCollections, endSessions. Anything else is CommandNotFound (59).
+/// counting), listCollections, endSessions, insert. Anything else is CommandNotFound (59).
 /// </summary>
 internal sealed class CommandHandler(MongoTestServer server, ConnectionState connection)
 {
@@ -36,6 +36,7 @@ internal sealed class CommandHandler(MongoTestServer server, ConnectionState con
             "saslStart" => SaslStart(command),
             "saslContinue" => SaslContinue(command),
             "find" => Find(db, command),
+            "insert" => Insert(db, command),
             "getMore" => GetMore(command),
             "killCursors" => KillCursors(command),
             "count" => Count(db, command),
@@ -196,6 +197,46 @@ internal sealed class CommandHandler(MongoTestServer server, ConnectionState con
     }
 
     // count without a query reads the collection's metadata count, as estimatedDocumentCount relies on.
+    // https://www.mongodb.com/docs/manual/reference/command/insert/: documents come in the command or, from drivers,
+    // in an OP_MSG "documents" sequence (merged into the command by WireMessage). The reply's n counts the inserted
+    // ones; a repeated _id is a write error (code 11000, DuplicateKey) with the document's index, after which an
+    // ordered insert (the default) stops and an unordered one goes on. A document without _id gets an ObjectId.
+    private BsonDocument Insert(string db, BsonDocument command)
+    {
+        var collection = command["insert"].AsString;
+        var ordered = command.GetValue("ordered", true).ToBoolean();
+        var documents = command.GetValue("documents", new BsonArray()).AsBsonArray;
+        var errors = new BsonArray();
+        var inserted = 0;
+        for (var index = 0; index < documents.Count; index++)
+        {
+            var document = documents[index].AsBsonDocument;
+            if (server.Store.TryInsert(db, collection, document))
+            {
+                inserted++;
+                continue;
+            }
+
+            errors.Add(new BsonDocument
+            {
+                { "index", index }, { "code", 11000 },
+                { "errmsg", $"E11000 duplicate key error collection: {db}.{collection} index: _id_ dup key: {{ _id: {document["_id"].ToJson()} }}" },
+            });
+            if (ordered)
+            {
+                break;
+            }
+        }
+
+        var reply = new BsonDocument { { "n", inserted } };
+        if (errors.Count > 0)
+        {
+            reply["writeErrors"] = errors;
+        }
+
+        return Ok(reply);
+    }
+
     private BsonDocument Count(string db, BsonDocument command)
     {
         var collection = command["count"].AsString;

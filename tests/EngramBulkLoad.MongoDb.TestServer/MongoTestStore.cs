@@ -37,6 +37,23 @@ public sealed class MongoTestStore
         }
     }
 
+    /// <summary>Inserts one document as the insert command does: false, and nothing stored, when its _id is taken.</summary>
+    public bool TryInsert(string database, string collection, BsonDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var list = _databases.GetOrAdd(database, _ => new(StringComparer.Ordinal)).GetOrAdd(collection, _ => []);
+        lock (list)
+        {
+            if (document.TryGetValue("_id", out var id) && list.Exists(d => BsonOrder.Equal(d["_id"], id)))
+            {
+                return false;
+            }
+        }
+
+        Insert(database, collection, [document]);
+        return true;
+    }
+
     /// <summary>Replaces documents by _id, inserting those that are new (an upsert of whole documents).</summary>
     public void Replace(string database, string collection, IEnumerable<BsonDocument> documents)
     {

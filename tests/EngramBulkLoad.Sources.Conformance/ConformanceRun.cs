@@ -50,14 +50,16 @@ public static class ConformanceRun
         var counts = await stage.RunAsync([source], cancellationToken: cancellationToken).WaitAsync(TimeSpan.FromMinutes(5), cancellationToken);
         var manifest = store.ReadManifest();
         var records = new List<(int Generation, StagedRecord Record)>();
+        var edges = new List<StagedEdge>();
         var rejects = new List<RejectRecord>();
         foreach (var part in manifest.Parts.OrderBy(p => p.Collection, StringComparer.Ordinal).ThenBy(p => p.Index))
         {
             records.AddRange((await ReadAsync(store, part.Files.Records, PartCodecs.Records, cancellationToken)).Select(r => (part.Generation, r)));
+            edges.AddRange(await ReadAsync(store, part.Files.Edges, PartCodecs.Edges, cancellationToken));
             rejects.AddRange(await ReadAsync(store, part.Files.ExtractRejects, PartCodecs.Rejects, cancellationToken));
         }
 
-        return new ConformanceSnapshot(counts, manifest, records, rejects);
+        return new ConformanceSnapshot(counts, manifest, records, rejects) { Edges = edges };
     }
 
     private static async Task<List<T>> ReadAsync<T>(SnapshotStore store, PartFile? file, PartCodec<T> codec, CancellationToken cancellationToken)
@@ -80,6 +82,9 @@ public static class ConformanceRun
 public sealed record ConformanceSnapshot(
     IReadOnlyList<CollectionCounts> Counts, SnapshotManifest Manifest, IReadOnlyList<(int Generation, StagedRecord Record)> GenerationRecords, IReadOnlyList<RejectRecord> Rejects)
 {
+    /// <summary>Every staged edge, in part order.</summary>
+    public IReadOnlyList<StagedEdge> Edges { get; init; } = [];
+
     /// <summary>Every staged record, in part order.</summary>
     public IReadOnlyList<StagedRecord> Records => GenerationRecords.Select(r => r.Record).ToList();
 

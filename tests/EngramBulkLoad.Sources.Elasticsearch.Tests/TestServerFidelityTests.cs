@@ -185,6 +185,59 @@ public sealed class TestServerFidelityTests : IAsyncLifetime
         Assert.Equal("media_type_header_exception", error.GetProperty("type").GetString());
     }
 
+    [Fact]
+    public async Task CreateIndex_NewWithMappingsAcknowledged_ExistingIs400ResourceAlreadyExists()
+    {
+        // Reference "Create index API": mappings.properties map fields before any document arrives.
+        using var created = await Send(HttpMethod.Put, "/notes", """{ "mappings": { "properties": { "code": { "type": "keyword" }, "meta": { "properties": { "at": { "type": "date" } } } } } }""");
+        using var again = await Send(HttpMethod.Put, "/notes", "{}");
+        using var upper = await Send(HttpMethod.Put, "/Notes", "{}");
+
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        Assert.True((await Json(created)).GetProperty("acknowledged").GetBoolean());
+        Assert.Equal((HttpStatusCode.BadRequest, "resource_already_exists_exception"), (again.StatusCode, (await Json(again)).GetProperty("error").GetProperty("type").GetString()));
+        Assert.Equal("invalid_index_name_exception", (await Json(upper)).GetProperty("error").GetProperty("type").GetString());
+        // A keyword sorts as written; a text field could not be sorted on (fielddata is off).
+        Server.Store.Find("notes")!.Index("a", """{ "code": "b2", "meta": { "at": "2024-01-01T00:00:00Z" } }""");
+        Server.Store.Find("notes")!.Index("b", """{ "code": "a1", "meta": { "at": "2024-01-02T00:00:00Z" } }""");
+        using var sorted = await Send(HttpMethod.Post, "/notes/_search", """{ "sort": [ { "code": "asc" } ] }""");
+        Assert.Equal(["b", "a"], (await Json(sorted)).GetProperty("hits").GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("_id").GetString()));
+    }
+
+    [Fact]
+    public async Task Bulk_IndexCreateDelete_AnswersPerItemAndErrorsWhenOneFailed()
+    {
+        // Reference "Bulk API": NDJSON ending in a newline; create over an existing _id is a 409 item, not a failed request.
+        var body = """
+            {"index":{"_index":"bulked","_id":"1"}}
+            {"title":"one"}
+            {"create":{"_index":"bulked","_id":"1"}}
+            {"title":"again"}
+            {"index":{"_index":"bulked","_id":"1"}}
+            {"title":"uno"}
+            {"delete":{"_index":"bulked","_id":"2"}}
+
+            """.ReplaceLineEndings("\n");
+        using var response = await SendNdjson("/_bulk?refresh=true", body);
+        using var unterminated = await SendNdjson("/_bulk", body.TrimEnd('\n'));
+        var answer = await Json(response);
+        var items = answer.GetProperty("items").EnumerateArray().ToList();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(answer.GetProperty("errors").GetBoolean());
+        Assert.Equal([201, 409, 200, 404], items.Select(i => i.EnumerateObject().Single().Value.GetProperty("status").GetInt32()));
+        Assert.Equal("version_conflict_engine_exception", items[1].GetProperty("create").GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(("updated", 2), (items[2].GetProperty("index").GetProperty("result").GetString(), items[2].GetProperty("index").GetProperty("_version").GetInt32()));
+        Assert.Equal("""{"title":"uno"}""", Encoding.UTF8.GetString(Assert.Single(Server.Store.Find("bulked")!.Documents).Source));
+        Assert.Equal(HttpStatusCode.BadRequest, unterminated.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> SendNdjson(string path, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/x-ndjson") };
+        return await Http.SendAsync(request, Ct);
+    }
+
     private async Task<HttpResponseMessage> Send(HttpMethod method, string path, string? body = null)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -124,5 +124,24 @@ public sealed class MongoTestServerTests
         Assert.Equal(["docs"], names);
     }
 
+    [Fact]
+    public async Task Insert_RepeatedId_OrderedStopsAtTheDuplicateKeyErrorUnorderedGoesOn()
+    {
+        await using var mongo = MongoFixture.Start();
+        var collection = Client(mongo).GetDatabase(MongoFixture.Database).GetCollection<BsonDocument>("inserted");
+        await collection.InsertOneAsync(new BsonDocument("_id", 2), cancellationToken: Ct);
+
+        // https://www.mongodb.com/docs/manual/reference/command/insert/: an ordered insert stops at the first write error.
+        var ordered = await Assert.ThrowsAsync<MongoBulkWriteException<BsonDocument>>(
+            () => collection.InsertManyAsync([new BsonDocument("_id", 1), new BsonDocument("_id", 2), new BsonDocument("_id", 3)], cancellationToken: Ct));
+        var unordered = await Assert.ThrowsAsync<MongoBulkWriteException<BsonDocument>>(
+            () => collection.InsertManyAsync([new BsonDocument("_id", 4), new BsonDocument("_id", 2), new BsonDocument("_id", 5)], new InsertManyOptions { IsOrdered = false }, Ct));
+
+        Assert.Equal((1, 11000), (Assert.Single(ordered.WriteErrors).Index, Assert.Single(ordered.WriteErrors).Code));
+        Assert.Equal(ServerErrorCategory.DuplicateKey, unordered.WriteErrors[0].Category);
+        var ids = (await collection.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync(Ct)).Select(d => d["_id"].AsInt32);
+        Assert.Equal([1, 2, 4, 5], ids);
+    }
+
     private static MongoClient Client(MongoFixture mongo) => new(mongo.Server.ConnectionString(MongoFixture.User, MongoFixture.Password));
 }

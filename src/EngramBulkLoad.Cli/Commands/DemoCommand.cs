@@ -40,15 +40,8 @@ internal static class DemoCommand
             var config = await JobConfigLoader.LoadAsync(configPath, cancellationToken);
             config = config with { Snapshot = Path.GetFullPath(parse.GetValue(Snapshot)!) };
             var engram = await AnsweringEngramAsync(context, parse, context.Time, cancellationToken);
-            var exit = await RunCommand.RunAsync(context, config, parse, engram, CommonOptions.OpenMode(parse), cancellationToken);
-            context.Output.WriteLine();
-            // The hint runs the demo again with an Engram: it resumes this snapshot (extract and embed are done), so
-            // it loads, into the demo's memory space, without naming the bundled config (which lives next to the binary).
-            var space = parse.GetValue(EngramCommandSupport.Space) ?? DemoSpace;
-            context.Output.WriteLine(engram is null
-                ? $"The snapshot with its vectors is in {config.Snapshot}. To load it into Engram (memory space '{space}'): {Terminal.CommandName.Current} demo --snapshot {Terminal.CommandName.Quote(config.Snapshot)} --engram http://HOST:50051{(space == DemoSpace ? string.Empty : $" --memory-space {space}")}"
-                : $"Loaded into {engram.Address}, space '{engram.MemorySpaceId}'. The snapshot is in {config.Snapshot}; the validation report in {Path.Combine(config.Snapshot, "report")}.");
-            return exit;
+            // RunCommand ends with the summary and the next command (for the demo: run it again with an Engram).
+            return await RunCommand.RunAsync(context, config, parse, engram, CommonOptions.OpenMode(parse), cancellationToken);
         });
         return command;
     }

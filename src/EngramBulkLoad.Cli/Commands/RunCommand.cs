@@ -87,6 +87,8 @@ internal static class RunCommand
             Write(context.Output, report);
             context.Output.WriteLine();
             var validation = await ValidateCommand.RunAsync(context, store, client, new ValidationOptions { ExpectLoaded = client is not null }, reportFolder: null, cancellationToken);
+            context.Output.WriteLine();
+            MigrationSummary.Of(validation, Next(parse, config, engram, store.Folder)).Write(context.Output);
             return validation.Passed ? Errors.ExitCodes.Success : Errors.ExitCodes.ValidationFailed;
         }
         finally
@@ -133,6 +135,38 @@ internal static class RunCommand
                 await source.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// The commands the summary can point to, spelled as this run was started: <c>demo</c> has no config of
+    /// its own on the command line (it is bundled next to the binary), so its load step is the demo again.
+    /// </summary>
+    internal static NextCommands Next(ParseResult parse, JobConfig config, EngramOptions? engram, string snapshotFolder)
+    {
+        var tool = CommandName.Current;
+        var isDemo = parse.CommandResult.Command.Name == "demo";
+        var configPath = isDemo ? Path.Combine(AppContext.BaseDirectory, "samples", "demo.json") : parse.GetValue(CommonOptions.Config)!.FullName;
+        var common = $"-c {CommandName.Quote(configPath)} --snapshot {CommandName.Quote(config.Snapshot)}";
+        if (!isDemo && parse.GetValue(CommonOptions.MigrationId) is { } migration)
+        {
+            common += $" --migration-id {CommandName.Quote(migration)}";
+        }
+
+        if (!isDemo && parse.GetValue(CommonOptions.Shard) is { } shard)
+        {
+            common += $" --shard {shard}";
+        }
+
+        var space = engram?.MemorySpaceId ?? parse.GetValue(EngramCommandSupport.Space);
+        var address = engram is null ? "--engram http://HOST:50051" : $"--engram {engram.Address}";
+        var target = space is null ? address : $"{address} --memory-space {CommandName.Quote(space)}";
+        var validate = $"{tool} validate {common} {target}";
+        return new NextCommands(
+            // The demo loads into its own space unless told otherwise, so its hint names only another one.
+            isDemo ? $"{tool} demo --snapshot {CommandName.Quote(config.Snapshot)} {(space is null or "demo" ? address : target)}" : $"{tool} load {common} {target}",
+            validate,
+            validate + " --recall all",
+            Path.Combine(snapshotFolder, "report", "report.html"));
     }
 
     private static void Write(TextWriter output, RunReport report)

@@ -39,12 +39,20 @@ internal sealed class SnapshotScan
     /// <summary>Load-rejected ids whose vector Engram could have taken: the near-duplicate analysis counted them as memories.</summary>
     public HashSet<string> LoadRejectedButLoadable { get; } = new(StringComparer.Ordinal);
 
-    public static async Task<SnapshotScan> RunAsync(SnapshotStore snapshot, SnapshotManifest manifest, ValidationOptions options, CancellationToken cancellationToken)
+    /// <summary>Source, key and excerpt of the records the reports show by id (the near-duplicate groups listed); the latest generation's copy.</summary>
+    public Dictionary<string, MemoryGlimpse> Glimpses { get; } = new(StringComparer.Ordinal);
+
+    /// <param name="snapshot">The snapshot.</param>
+    /// <param name="manifest">Its manifest.</param>
+    /// <param name="options">The validation options.</param>
+    /// <param name="describe">Memory ids to collect a <see cref="MemoryGlimpse"/> of while the records are read (a few hundred at most).</param>
+    /// <param name="cancellationToken">Stops the scan.</param>
+    public static async Task<SnapshotScan> RunAsync(SnapshotStore snapshot, SnapshotManifest manifest, ValidationOptions options, IReadOnlySet<string> describe, CancellationToken cancellationToken)
     {
         var rows = manifest.Parts.ToDictionary(part => part, _ => new PartRows());
         var rejects = await RejectTally.ReadAsync(snapshot, manifest, rows, cancellationToken);
         var scan = new SnapshotScan(rejects, rows, new EmbeddingTally(manifest.Model?.Dimension, manifest.Model?.Id, options.NormTolerance, options.MaxExamples));
-        await scan.ReadRecordsAsync(snapshot, manifest, options, cancellationToken);
+        await scan.ReadRecordsAsync(snapshot, manifest, options, describe, cancellationToken);
         await scan.ReadVectorsAsync(snapshot, manifest, cancellationToken);
         return scan;
     }
@@ -62,7 +70,7 @@ internal sealed class SnapshotScan
                 [.. _duplicateExamples.Take(maxExamples)]);
     }
 
-    private async Task ReadRecordsAsync(SnapshotStore snapshot, SnapshotManifest manifest, ValidationOptions options, CancellationToken cancellationToken)
+    private async Task ReadRecordsAsync(SnapshotStore snapshot, SnapshotManifest manifest, ValidationOptions options, IReadOnlySet<string> describe, CancellationToken cancellationToken)
     {
         var seen = new HashSet<(UInt128 Id, int Generation)>();
         var random = new Random(options.Seed);
@@ -75,6 +83,12 @@ internal sealed class SnapshotScan
             {
                 partRows.Records++;
                 Records++;
+                if (describe.Contains(record.MemoryId))
+                {
+                    // Parts are read in manifest order, so a later generation's copy overwrites an earlier one.
+                    Glimpses[record.MemoryId] = new MemoryGlimpse(record.Source, record.Collection, record.SourceKey, Report.NearDuplicateListing.Excerpt(record.Content));
+                }
+
                 var key = CompactKeys.OfMemoryId(record.MemoryId);
                 if (!seen.Add((key, part.Generation)))
                 {

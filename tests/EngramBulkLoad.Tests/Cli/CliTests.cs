@@ -27,11 +27,14 @@ public sealed class CliTests
         Assert.Matches(@"total\s+12\s+7,872\s+3,820\s+0\s+4,052\s+yes", output);
         Assert.Contains("Embed: 6 parts, 3,820 records embedded", output, StringComparison.Ordinal);
         Assert.Contains("Validation PASSED", output, StringComparison.Ordinal);
-        // The hint to load it runs the demo again with an Engram, into the demo's space, without a config under bin/.
-        var hint = output.Split('\n').Single(line => line.Contains("To load it", StringComparison.Ordinal));
-        Assert.Contains($"demo --snapshot {temp.File("demo")} --engram http://HOST:50051", hint, StringComparison.Ordinal);
-        Assert.Contains("memory space 'demo'", hint, StringComparison.Ordinal);
-        Assert.DoesNotContain("demo.json", hint, StringComparison.Ordinal);
+        // The output ends with the three numbers, then the next step: the demo again with an Engram, into the demo's space, without a config under bin/.
+        var last = output.TrimEnd().Split('\n').TakeLast(4).ToList();
+        Assert.StartsWith("Records in:        7,872 (source rows)", last[0], StringComparison.Ordinal);
+        Assert.StartsWith("Memories expected: 3,", last[1], StringComparison.Ordinal);
+        Assert.Equal("Memories held:     none: not loaded into Engram (vectors only).", last[2].TrimEnd());
+        Assert.StartsWith("Next: load the vectors into an Engram", last[3], StringComparison.Ordinal);
+        Assert.EndsWith($"demo --snapshot {temp.File("demo")} --engram http://HOST:50051", last[3].TrimEnd(), StringComparison.Ordinal);
+        Assert.DoesNotContain("demo.json", last[3], StringComparison.Ordinal);
     }
 
     [Fact]
