@@ -14,10 +14,12 @@ the corpus files (no randomness of its own), so every shape holds exactly the sa
 
 How links travel: Neo4j keeps every link with its own weight (relationships). PostgreSQL, MongoDB and
 Elasticsearch keep a person's reports_to and mentored_by and a project's depends_on as fields holding the
-other record's id (foreign keys, references), which their sources turn into edges. Article links are
-many-to-many: MongoDB documents hold them as arrays of ids per link type (its source reads arrays), while
-PostgreSQL keeps them in the article_links table and Elasticsearch in each article's "links" object, which
-those sources do not read as edges today (a reference there is one value per field).
+other record's id (foreign keys, references), which their sources turn into edges; PostgreSQL and
+Elasticsearch keep the dependency's own weight beside it (depends_on_weight; people's links have one weight
+per type, which the configs give). Article links are many-to-many: MongoDB documents hold them as arrays of
+ids per link type (one weight per type in its config), PostgreSQL as rows of the article_links table (an edge
+table) and Elasticsearch as an array of objects {to, type, weight} in each article's "links", so both keep
+each link's own type and weight.
 """
 import csv
 import io
@@ -68,6 +70,16 @@ def project_fields(c):
     return [dict(p, depends_on=depends.get(p["id"])) for p in c["projects"]]
 
 
+def single_link_weights(links, link_type):
+    """from id -> the weight of its one link of this type."""
+    return {link["from"]: link["weight"] for link in links if link["type"] == link_type}
+
+
+def projects_with_weights(c):
+    weights = single_link_weights(c["project_links"], "depends_on")
+    return [dict(p, depends_on_weight=weights.get(p["id"])) for p in project_fields(c)]
+
+
 def article_links_by_type(c):
     by_article = {}
     for link in c["article_links"]:
@@ -86,7 +98,7 @@ def write_text(path, text):
 PG_TABLES = {
     # Load order: the foreign keys are DEFERRABLE INITIALLY DEFERRED, so order only matters for readability.
     "people": ["id", "name", "role", "team", "city", "joined_at", "bio", "reports_to", "mentored_by"],
-    "projects": ["id", "name", "goal", "status", "lead", "started_at", "summary", "depends_on"],
+    "projects": ["id", "name", "goal", "status", "lead", "started_at", "summary", "depends_on", "depends_on_weight"],
     "project_members": ["project_id", "person_id"],
     "articles": ["id", "title", "body", "kind", "product", "team", "author", "published_at", "tags", "views",
                  "helpful_ratio", "duplicate_of"],
@@ -117,7 +129,8 @@ CREATE TABLE projects (
     lead       text NOT NULL REFERENCES people (id) DEFERRABLE INITIALLY DEFERRED,
     started_at timestamptz NOT NULL,
     summary    text NOT NULL,
-    depends_on text REFERENCES projects (id) DEFERRABLE INITIALLY DEFERRED
+    depends_on text REFERENCES projects (id) DEFERRABLE INITIALLY DEFERRED,
+    depends_on_weight double precision CHECK (depends_on_weight BETWEEN 0 AND 1)  -- how strongly, when it depends
 );
 
 CREATE TABLE project_members (
@@ -173,7 +186,7 @@ def pg_value(value):
 def write_postgres(c, out):
     rows = {
         "people": person_fields(c),
-        "projects": project_fields(c),
+        "projects": projects_with_weights(c),
         "project_members": [{"project_id": p["id"], "person_id": m} for p in c["projects"] for m in p["members"]],
         "articles": c["articles"],
         "article_links": [{"from_id": l["from"], "to_id": l["to"], "type": l["type"], "weight": l["weight"]} for l in c["article_links"]],
@@ -277,13 +290,14 @@ ES_MAPPINGS = {
     "articles": {"id": "keyword", "title": "text", "body": "text", "kind": "keyword", "product": "keyword",
                  "team": "keyword", "author": "text", "published_at": "date", "tags": "keyword", "views": "long",
                  "helpful_ratio": "float", "duplicate_of": "keyword",
-                 "links": {t: "keyword" for t in LINK_TYPES}},
+                 "links": {"to": "keyword", "type": "keyword", "weight": "float"}},
     "tickets": {"ticket_id": "keyword", "subject": "text", "description": "text", "priority": "keyword",
                 "opened_at": "date", "customer": "keyword", "duplicate_of": "keyword"},
     "people": {"id": "keyword", "name": "text", "role": "keyword", "team": "keyword", "city": "keyword",
                "joined_at": "date", "bio": "text", "reports_to": "keyword", "mentored_by": "keyword"},
     "projects": {"id": "keyword", "name": "text", "goal": "text", "status": "keyword", "lead": "keyword",
-                 "members": "keyword", "started_at": "date", "summary": "text", "depends_on": "keyword"},
+                 "members": "keyword", "started_at": "date", "summary": "text", "depends_on": "keyword",
+                 "depends_on_weight": "float"},
 }
 
 
@@ -295,7 +309,20 @@ def es_properties(fields):
 def write_elasticsearch(c, out):
     keys = {"articles": "id", "tickets": "ticket_id", "people": "id", "projects": "id"}
     lines = []
-    for name, docs in documents(c, lambda text: text).items():
+    docs_by_index = documents(c, lambda text: text)
+    # Each article's links as objects with their own type and weight (corpus order); each dependency with its weight.
+    links = {}
+    for link in c["article_links"]:
+        links.setdefault(link["from"], []).append({"to": link["to"], "type": link["type"], "weight": link["weight"]})
+    for doc in docs_by_index["articles"]:
+        doc.pop("links", None)
+        if doc["id"] in links:
+            doc["links"] = links[doc["id"]]
+    weights = single_link_weights(c["project_links"], "depends_on")
+    for doc in docs_by_index["projects"]:
+        if doc["id"] in weights:
+            doc["depends_on_weight"] = weights[doc["id"]]
+    for name, docs in docs_by_index.items():
         write_text(out / f"{name}.mapping.json",
                    json.dumps({"mappings": {"properties": es_properties(ES_MAPPINGS[name])}}, indent=2) + "\n")
         for doc in docs:

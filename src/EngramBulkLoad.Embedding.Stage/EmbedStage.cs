@@ -147,6 +147,7 @@ public sealed class EmbedStage
             part.Counts.LoadRejected = null;
             part.Counts.Associations = null;
             part.Counts.AssociationsRejected = null;
+            part.Counts.AssociationsRemapped = null;
             part.EmbeddedAt = null;
             part.LoadedAt = null;
         }

@@ -171,6 +171,24 @@ public sealed class EngramOptions
     /// </summary>
     public string EpisodicMessage { get; set; } = "episode";
 
+    /// <summary>
+    /// What the association phase does with an edge whose end Engram merged into another memory (near-duplicates,
+    /// cosine at least 0.95; predicted by the near-duplicate analysis): <c>remap</c> (default) sends the association
+    /// to the memory Engram holds in its place and counts it as remapped; <c>reject</c> makes it a reject
+    /// (<c>merged_endpoint</c>) that names the memory held. Remap is the default because Engram holds the merged
+    /// record's text in that memory, so the relationship stays findable; an edge whose two ends became one memory is
+    /// rejected either way (<c>merged_self_loop</c>).
+    /// </summary>
+    public string MergedEndpoints { get; set; } = "remap";
+
+    /// <summary>
+    /// What the target Engram does with near-duplicates: <c>keepHighestConfidence</c> (default: Engram's store keeps
+    /// the more confident of two memories within cosine 0.95, the first of equals; deduplication.rs) or <c>none</c>
+    /// (an Engram built or configured without deduplication: every memory is held, no edge end is merged, and
+    /// validate expects the loaded count).
+    /// </summary>
+    public string Deduplication { get; set; } = "keepHighestConfidence";
+
     /// <summary>True once <see cref="Validate"/> succeeded.</summary>
     [JsonIgnore]
     public bool IsValidated { get; private set; }
@@ -313,6 +331,16 @@ public sealed class EngramOptions
         if (EpisodicMessage is not ("episode" or "memory"))
         {
             throw ErrorFactory.Config($"{path}.episodicMessage", $"'{EpisodicMessage}' is not a message kind.", "Use 'episode' or 'memory'.");
+        }
+
+        if (MergedEndpoints is not ("remap" or "reject"))
+        {
+            throw ErrorFactory.Config($"{path}.mergedEndpoints", $"'{MergedEndpoints}' is not a choice.", "Use \"remap\" (send the edge to the memory Engram holds in place of a merged end) or \"reject\" (reject it, naming that memory).");
+        }
+
+        if (Deduplication is not ("keepHighestConfidence" or "none"))
+        {
+            throw ErrorFactory.Config($"{path}.deduplication", $"'{Deduplication}' is not a choice.", "Use \"keepHighestConfidence\" (Engram's default) or \"none\" (an Engram that does not deduplicate).");
         }
 
         Positive($"{path}.retryBaseDelay", RetryBaseDelay);

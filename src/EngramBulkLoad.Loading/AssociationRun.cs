@@ -18,7 +18,8 @@ namespace EngramBulkLoad.Loading;
 /// in one manifest update; a part with counts set is done and skipped by later runs. A shard's edges may
 /// end in a sibling shard's records, so a shard first waits until every sibling's memories are loaded
 /// and counts them as loaded too (<see cref="SiblingWait"/>); each edge is still created once, by the
-/// shard whose part holds it.
+/// shard whose part holds it. An edge whose end Engram merged into a near-duplicate is remapped to the memory
+/// held or rejected (<see cref="MergedEndpoints"/>), and counted apart from plain associations.
 /// </summary>
 /// <param name="snapshot">The snapshot, opened for writing.</param>
 /// <param name="client">The Engram client; its options bound the wait for sibling shards.</param>
@@ -27,9 +28,13 @@ namespace EngramBulkLoad.Loading;
 internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client, TimeProvider time, Action<string?> waiting)
 {
     private long _created;
+    private long _remapped;
     private long _rejected;
 
     public long Created => Interlocked.Read(ref _created);
+
+    /// <summary>Associations sent to the memory Engram holds in place of a merged end (not in <see cref="Created"/>).</summary>
+    public long Remapped => Interlocked.Read(ref _remapped);
 
     public long Rejected => Interlocked.Read(ref _rejected);
 
@@ -49,10 +54,13 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
         }
 
         var loaded = await LoadedIdsAsync(manifest, cancellationToken);
+        waiting("near-duplicate analysis (edges to memories Engram merged)");
+        var merged = await MergedEndpoints.PredictAsync(snapshot, manifest, client.Options, time, cancellationToken);
+        waiting(null);
         var mapper = new AssociationMapper(client.Options);
         foreach (var part in todo)
         {
-            await LoadPartAsync(part, loaded, mapper, cancellationToken);
+            await LoadPartAsync(part, loaded, mapper, merged, cancellationToken);
         }
 
         return false;
@@ -124,11 +132,12 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
     /// calls in flight, <see cref="EngramOptions.MaxUnaryCallsInFlight"/>. The part's counts and rejects file
     /// are saved in one manifest update at the end, then the journal is deleted.
     /// </summary>
-    private async Task LoadPartAsync(PartEntry part, MemoryIdSet loaded, AssociationMapper mapper, CancellationToken cancellationToken)
+    private async Task LoadPartAsync(PartEntry part, MemoryIdSet loaded, AssociationMapper mapper, MergedEndpoints merged, CancellationToken cancellationToken)
     {
         var key = PartKey.Of(part);
         var rejects = new ConcurrentQueue<RejectRecord>();
         long created;
+        long remapped;
         await using (var journal = await ProgressJournal.OpenAsync(snapshot, ProgressJournal.Phases.Associate, key, part.Files.Edges!, cancellationToken))
         {
             foreach (var reject in journal.RejectsBefore)
@@ -136,24 +145,32 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
                 rejects.Enqueue(reject);
             }
 
-            created = journal.AcknowledgedBefore;
+            created = journal.AcknowledgedBefore - journal.RemappedBefore;
+            remapped = journal.RemappedBefore;
             await using var reader = await PartFileReader<StagedEdge>.OpenAsync(PartCodecs.Edges, snapshot.FullPath(part.Files.Edges!.Path), snapshot.MigrationId, cancellationToken);
             var options = new ParallelOptions { MaxDegreeOfParallelism = client.Options.MaxUnaryCallsInFlight, CancellationToken = cancellationToken };
             await Parallel.ForEachAsync(Pending(reader.ReadAllAsync(cancellationToken), journal), options, async (item, token) =>
             {
                 var (row, edge) = item;
+                var decision = MissingEnd(edge, loaded) is { } missing
+                    ? new EdgeDecision(null, RejectCodes.MissingEndpoint, missing)
+                    : merged.Decide(edge, mapper.Map(edge));
                 RejectRecord? reject = null;
-                if (MissingEnd(edge, loaded) is { } missing)
+                if (decision.Request is null)
                 {
-                    reject = Reject(part, edge, RejectCodes.MissingEndpoint, missing);
+                    reject = Reject(part, edge, decision.RejectCode!, decision.Message!);
                 }
-                else if (await client.AssociateAsync(mapper.Map(edge), token) is { } refusal)
+                else if (await client.AssociateAsync(decision.Request, token) is { } refusal)
                 {
                     reject = Reject(part, edge, RejectCodes.EngramRejected, refusal);
                 }
 
-                await journal.CommitAsync(JournalEntry.ForRow(row, reject is null, reject), token);
-                if (reject is null)
+                await journal.CommitAsync(JournalEntry.ForRow(row, reject is null, reject, reject is null && decision.Remapped), token);
+                if (reject is null && decision.Remapped)
+                {
+                    Interlocked.Increment(ref remapped);
+                }
+                else if (reject is null)
                 {
                     Interlocked.Increment(ref created);
                 }
@@ -174,12 +191,14 @@ internal sealed class AssociationRun(SnapshotStore snapshot, EngramClient client
             {
                 var entry = key.Find(manifest);
                 entry.Counts.Associations = created;
+                entry.Counts.AssociationsRemapped = remapped;
                 entry.Counts.AssociationsRejected = edgeRejects.Count;
                 entry.Files.LoadRejects = file;
             },
             cancellationToken);
         ProgressJournal.Delete(snapshot, ProgressJournal.Phases.Associate, key);
         Interlocked.Add(ref _created, created);
+        Interlocked.Add(ref _remapped, remapped);
         Interlocked.Add(ref _rejected, edgeRejects.Count);
     }
 

@@ -36,10 +36,13 @@ public sealed class LoadReport
     /// <summary>Records rejected in this run.</summary>
     public long RecordsRejected { get; init; }
 
-    /// <summary>Associations created in this run.</summary>
+    /// <summary>Associations created in this run between the edge's own ends.</summary>
     public long AssociationsLoaded { get; init; }
 
-    /// <summary>Edges rejected in this run (missing end, or refused by Engram).</summary>
+    /// <summary>Associations created in this run to the memory Engram holds in place of a merged end (engram.mergedEndpoints "remap").</summary>
+    public long AssociationsRemapped { get; init; }
+
+    /// <summary>Edges rejected in this run (missing end, end merged by Engram, or refused by Engram).</summary>
     public long AssociationsRejected { get; init; }
 
     /// <summary>Batches sent in this run.</summary>
@@ -65,7 +68,7 @@ public sealed class LoadReport
 public sealed record PartLoadResult(string Source, string Collection, int Index, long Embedded, long Loaded, long Rejected);
 
 /// <summary>Totals of one source over the snapshot's loaded parts.</summary>
-public sealed record SourceLoadTotals(string Source, long Embedded, long Loaded, long Rejected, long Associations, long AssociationsRejected)
+public sealed record SourceLoadTotals(string Source, long Embedded, long Loaded, long Rejected, long Associations, long AssociationsRejected, long AssociationsRemapped)
 {
     /// <summary>embedded = loaded + rejected.</summary>
     public bool Reconciles => Embedded == Loaded + Rejected;

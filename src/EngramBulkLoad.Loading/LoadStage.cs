@@ -87,6 +87,7 @@ public static class LoadStage
             RecordsLoaded = run.RecordsLoaded,
             RecordsRejected = run.RecordsRejected,
             AssociationsLoaded = associations.Created,
+            AssociationsRemapped = associations.Remapped,
             AssociationsRejected = associations.Rejected,
             Batches = run.Batches,
             Retries = client.Retries,
@@ -138,7 +139,8 @@ public static class LoadStage
                 group.Sum(part => part.Counts.Loaded ?? 0),
                 group.Sum(part => part.Counts.LoadRejected ?? 0),
                 group.Sum(part => part.Counts.Associations ?? 0),
-                group.Sum(part => part.Counts.AssociationsRejected ?? 0)))
+                group.Sum(part => part.Counts.AssociationsRejected ?? 0),
+                group.Sum(part => part.Counts.AssociationsRemapped ?? 0)))
             .OrderBy(totals => totals.Source, StringComparer.Ordinal)];
 
     /// <summary>One run of the memory phase: a reader producing batches and a bounded block sending them.</summary>

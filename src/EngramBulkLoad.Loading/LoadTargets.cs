@@ -103,6 +103,7 @@ public static class LoadTargets
         PartRedo.ForgetLoadedMemories(entry);
         entry.Counts.Associations = null;
         entry.Counts.AssociationsRejected = null;
+        entry.Counts.AssociationsRemapped = null;
     }
 
     /// <summary>True when a load or association journal (progress/, <see cref="ProgressJournal"/>) is in the snapshot.</summary>

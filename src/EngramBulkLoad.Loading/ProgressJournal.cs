@@ -33,11 +33,12 @@ internal sealed class ProgressJournal : IAsyncDisposable
     private long _enqueued;
     private long _saved;
 
-    private ProgressJournal(FileStream stream, BitArray done, long acknowledged, List<RejectRecord> rejects)
+    private ProgressJournal(FileStream stream, BitArray done, long acknowledged, long remapped, List<RejectRecord> rejects)
     {
         _stream = stream;
         Done = done;
         AcknowledgedBefore = acknowledged;
+        RemappedBefore = remapped;
         RejectsBefore = rejects;
     }
 
@@ -46,6 +47,9 @@ internal sealed class ProgressJournal : IAsyncDisposable
 
     /// <summary>Records or associations Engram acknowledged in earlier runs.</summary>
     public long AcknowledgedBefore { get; }
+
+    /// <summary>Of <see cref="AcknowledgedBefore"/>, the associations sent to the memory held in place of a merged end.</summary>
+    public long RemappedBefore { get; }
 
     /// <summary>Rejects saved by earlier runs.</summary>
     public List<RejectRecord> RejectsBefore { get; }
@@ -65,6 +69,7 @@ internal sealed class ProgressJournal : IAsyncDisposable
         var header = new JournalHeader(1, tracked.Path, tracked.Rows, tracked.Bytes);
         var done = new BitArray(checked((int)tracked.Rows));
         long acknowledged = 0;
+        long remapped = 0;
         var rejects = new List<RejectRecord>();
         var valid = false;
         if (File.Exists(path))
@@ -90,13 +95,14 @@ internal sealed class ProgressJournal : IAsyncDisposable
                     }
 
                     acknowledged += entry.Acknowledged;
+                    remapped += entry.Remapped;
                     rejects.AddRange(entry.Rejects ?? []);
                 }
             }
         }
 
         var stream = new FileStream(path, valid ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 14, FileOptions.Asynchronous);
-        var journal = new ProgressJournal(stream, done, acknowledged, rejects);
+        var journal = new ProgressJournal(stream, done, acknowledged, remapped, rejects);
         if (!valid)
         {
             await journal.WriteLineAsync(JsonSerializer.Serialize(header, Json), cancellationToken);
@@ -214,12 +220,15 @@ internal sealed class ProgressJournal : IAsyncDisposable
     private sealed record JournalHeader(int Version, string File, long Rows, long Bytes);
 }
 
-/// <summary>One save: row positions (inclusive ranges), how many of them Engram acknowledged, the rejects among them.</summary>
-internal sealed record JournalEntry(IReadOnlyList<long[]> Rows, long Acknowledged, IReadOnlyList<RejectRecord>? Rejects)
+/// <summary>
+/// One save: row positions (inclusive ranges), how many of them Engram acknowledged, the rejects among them, and of
+/// the acknowledged the associations remapped to the memory held in place of a merged end (0 in older journals).
+/// </summary>
+internal sealed record JournalEntry(IReadOnlyList<long[]> Rows, long Acknowledged, IReadOnlyList<RejectRecord>? Rejects, long Remapped = 0)
 {
     /// <summary>An entry for one row.</summary>
-    public static JournalEntry ForRow(long row, bool acknowledged, RejectRecord? reject)
-        => new([[row, row]], acknowledged ? 1 : 0, reject is null ? null : [reject]);
+    public static JournalEntry ForRow(long row, bool acknowledged, RejectRecord? reject, bool remapped = false)
+        => new([[row, row]], acknowledged ? 1 : 0, reject is null ? null : [reject], remapped ? 1 : 0);
 
     /// <summary>An entry for a set of rows (in any order).</summary>
     public static JournalEntry ForRows(IEnumerable<long> rows, long acknowledged, IReadOnlyList<RejectRecord> rejects)
@@ -229,7 +238,7 @@ internal sealed record JournalEntry(IReadOnlyList<long[]> Rows, long Acknowledge
     public static JournalEntry Merge(IReadOnlyList<JournalEntry> entries)
         => entries.Count == 1
             ? entries[0]
-            : new(Ranges(entries.SelectMany(entry => entry.Rows).SelectMany(range => Enumerate(range[0], range[1]))), entries.Sum(entry => entry.Acknowledged), [.. entries.SelectMany(entry => entry.Rejects ?? [])]);
+            : new(Ranges(entries.SelectMany(entry => entry.Rows).SelectMany(range => Enumerate(range[0], range[1]))), entries.Sum(entry => entry.Acknowledged), [.. entries.SelectMany(entry => entry.Rejects ?? [])], entries.Sum(entry => entry.Remapped));
 
     private static IEnumerable<long> Enumerate(long first, long last)
     {

@@ -156,6 +156,13 @@ public sealed class MongoCollectionOptions
                 throw ErrorFactory.Config(keyed.At("references"), $"the reference to '{reference.Collection}' names {reference.Fields.Count} fields; a MongoDB reference is one field holding an _id, an array of _ids or DBRefs.",
                     "E.g. { \"fields\": \"authorId\", \"references\": \"users\", \"relation\": \"written_by\" }.");
             }
+
+            if (reference.WeightField is not null || reference.Element is not null)
+            {
+                // The MongoDB source reads references itself (ids, arrays of ids, DBRefs); these settings would be ignored.
+                throw ErrorFactory.Config(keyed.At("references"), $"the reference to '{reference.Collection}' sets \"weightField\" or \"element\", which the MongoDB source does not read.",
+                    "Remove them; the reference's \"weight\" applies to each of its edges.");
+            }
         }
 
         var flattenDepth = keyed.Int("flattenDepth", 3, 0, 32);

@@ -98,7 +98,7 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
         var options = Find(collection);
         await using var connection = await OpenAsync(collection, cancellationToken);
         var shape = await ShapeAsync(connection, options, cancellationToken);
-        var mapper = new RecordMapper(Kind, Name, collection, options.Mapping);
+        IRowMapper mapper = options.Edges is null ? new RecordRows(new RecordMapper(Kind, Name, collection, options.Mapping)) : new EdgeRows(Kind, Name, options);
         var resume = KeysetCursor.Parse(cursor);
         if (resume?.NullRowsDone is null)
         {
@@ -117,7 +117,7 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private async IAsyncEnumerable<SourceItem> ReadKeyedAsync(
-        NpgsqlConnection connection, PostgresCollectionOptions options, CollectionShape shape, RecordMapper mapper, KeysetCursor? resume,
+        NpgsqlConnection connection, PostgresCollectionOptions options, CollectionShape shape, IRowMapper mapper, KeysetCursor? resume,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var keys = options.Mapping.Key;
@@ -178,7 +178,7 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
     }
 
     private async IAsyncEnumerable<SourceItem> ReadNullKeysAsync(
-        NpgsqlConnection connection, PostgresCollectionOptions options, CollectionShape shape, RecordMapper mapper, long skip, BackfillRange? backfill,
+        NpgsqlConnection connection, PostgresCollectionOptions options, CollectionShape shape, IRowMapper mapper, long skip, BackfillRange? backfill,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var keys = options.Mapping.Key;
@@ -223,7 +223,6 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
 
     private async Task<CollectionShape> DescribeAsync(NpgsqlConnection connection, PostgresCollectionOptions options, CancellationToken cancellationToken)
     {
-        string from;
         if (options.Table is { } table)
         {
             await using var exists = new NpgsqlCommand("SELECT to_regclass(@t)::text", connection);
@@ -232,31 +231,39 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
             {
                 throw ErrorFactory.Source(Name, options.Name, $"table '{table}' does not exist in database '{connection.Database}' (or the user cannot see it). Check the name; write it as schema.table when it is not in the search path.");
             }
-
-            from = $"{QuoteQualified(table)} AS src";
-        }
-        else
-        {
-            from = $"({options.Query!.TrimEnd().TrimEnd(';')}) AS src";
         }
 
-        // The "where" is part of the probe, so a predicate the server cannot run fails the check, before anything is written.
-        await using var probe = new NpgsqlCommand($"SELECT src.* FROM {from} WHERE TRUE{CollectionSql.Where(options)} LIMIT 0", connection);
-        await using var reader = await ExecuteAsync(probe, options.Name, cancellationToken);
-        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
-        var types = Enumerable.Range(0, reader.FieldCount).Select(reader.GetDataTypeName).ToList();
-        var index = FieldRow.IndexOf(columns);
-        var missing = options.Mapping.NamedFields().Append(options.Watermark).OfType<string>().Where(field => !index.ContainsKey(field)).ToList();
+        var from = EdgeTableSql.Rows(options);
+        var (columns, types) = await ProbeAsync(connection, options, from, cancellationToken);
+        var missing = options.NamedColumns().Where(field => !columns.Contains(field)).ToList();
         if (missing.Count > 0)
         {
             throw ErrorFactory.Source(Name, options.Name,
-                $"has no column {string.Join(", ", missing.Select(m => $"'{m}'"))}; its columns are {string.Join(", ", columns)}. Fix the mapping (names are case-sensitive).");
+                $"has no column {string.Join(", ", missing.Select(m => $"'{m}'"))}; its columns are {string.Join(", ", columns)}. Fix the {(options.Edges is null ? "mapping" : "edge table's settings")} (names are case-sensitive).");
         }
+
+        if (options.Edges is not null)
+        {
+            // Probed again with the ends' checks, so an end table's own "where" that the server cannot run also fails here.
+            from = EdgeTableSql.From(options, _options.Collections);
+            (columns, types) = await ProbeAsync(connection, options, from, cancellationToken);
+        }
+
+        var index = FieldRow.IndexOf(columns);
 
         var keyTypes = options.Mapping.Key.Select(key => SafeTypeName(types[index[key]])).ToArray();
         var watermarkType = options.Watermark is { } watermark ? SafeTypeName(types[index[watermark]]) : null;
         return new CollectionShape(
             from, columns, index, types.Select(PostgresValues.ReadingOf).ToArray(), types.Select(IsTextType).ToArray(), keyTypes, watermarkType);
+    }
+
+    /// <summary>The columns and types of the collection's rows; the "where" is part of the probe, so a predicate the server cannot run fails the check, before anything is written.</summary>
+    private async Task<(List<string> Columns, List<string> Types)> ProbeAsync(
+        NpgsqlConnection connection, PostgresCollectionOptions options, string from, CancellationToken cancellationToken)
+    {
+        await using var probe = new NpgsqlCommand($"SELECT src.* FROM {from} WHERE TRUE{CollectionSql.Where(options)} LIMIT 0", connection);
+        await using var reader = await ExecuteAsync(probe, options.Name, cancellationToken);
+        return (Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList(), Enumerable.Range(0, reader.FieldCount).Select(reader.GetDataTypeName).ToList());
     }
 
     private async Task<CollectionShape> ShapeAsync(NpgsqlConnection connection, PostgresCollectionOptions options, CancellationToken cancellationToken)
@@ -341,7 +348,7 @@ internal sealed class PostgresSource : IRecordSource, IWatermarkedSource
 
     internal static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private static string QuoteQualified(string table) => string.Join('.', table.Split('.').Select(Quote));
+    internal static string QuoteQualified(string table) => string.Join('.', table.Split('.').Select(Quote));
 
     /// <summary>Type names come from the server, but the cursor passes through the manifest: allow only type-name characters in SQL.</summary>
     private static string SafeTypeName(string type)

@@ -45,11 +45,14 @@ public sealed class PostgresSourceOptions
         }
 
         var collections = tables.Select(table => PostgresCollectionOptions.From(table, extract)).ToList();
-        var duplicate = collections.GroupBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        var edgeTables = node.ObjectList("edges").Select(PostgresEdgeTableOptions.Read).ToList();
+        var duplicate = collections.Concat(edgeTables).GroupBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            throw ErrorFactory.Config(node.At("tables"), $"names '{duplicate.Key}' twice.", "Give each query a distinct \"name\".");
+            throw ErrorFactory.Config(node.At("tables"), $"names '{duplicate.Key}' twice (among \"tables\" and \"edges\").", "Give each query or edge table a distinct \"name\".");
         }
+
+        CheckEdgeEnds(node, collections, edgeTables);
 
         foreach (var reference in collections.SelectMany(c => c.Mapping.References))
         {
@@ -62,7 +65,27 @@ public sealed class PostgresSourceOptions
 
         node.Allow("name", "kind");
         node.RejectUnknown();
-        return new PostgresSourceOptions { ConnectionString = builder.ConnectionString, Collections = collections };
+        return new PostgresSourceOptions { ConnectionString = builder.ConnectionString, Collections = [.. collections, .. edgeTables] };
+    }
+
+    /// <summary>Each end of an edge table names one of the tables, with a one-column key, so the end's memory id is the record's own.</summary>
+    private static void CheckEdgeEnds(ConfigNode node, List<PostgresCollectionOptions> collections, List<PostgresCollectionOptions> edgeTables)
+    {
+        for (var i = 0; i < edgeTables.Count; i++)
+        {
+            var edges = edgeTables[i].Edges!;
+            foreach (var (setting, name) in new[] { ("fromCollection", edges.FromCollection), ("toCollection", edges.ToCollection) })
+            {
+                var end = collections.FirstOrDefault(c => c.Name == name)
+                    ?? throw ErrorFactory.Config($"{node.At("edges")}[{i}].{setting}", $"names '{name}', which is not one of this source's tables.",
+                        $"Name one of: {string.Join(", ", collections.Select(c => c.Name))}.");
+                if (end.Mapping.Key.Count != 1)
+                {
+                    throw ErrorFactory.Config($"{node.At("edges")}[{i}].{setting}", $"names '{name}', whose key has {end.Mapping.Key.Count} columns; an edge end is one column.",
+                        "Give that table a one-column key (a query can build one, e.g. a || ':' || b AS id), or leave this edge table out.");
+                }
+            }
+        }
     }
 
     /// <summary>The connection string without its password, for messages and the manifest.</summary>
@@ -115,6 +138,13 @@ public sealed class PostgresCollectionOptions
     /// collection: rows it excludes are not source rows. Null reads every row.
     /// </summary>
     public string? Where { get; init; }
+
+    /// <summary>How rows become edges, when this is an edge table (the source's "edges"); null for tables and queries, whose rows are records.</summary>
+    public PostgresEdgeTableOptions? Edges { get; init; }
+
+    /// <summary>Every column the collection reads by name, so the check can name the missing ones.</summary>
+    public IEnumerable<string> NamedColumns()
+        => Mapping.NamedFields().Concat(Edges?.Columns() ?? []).Append(Watermark).OfType<string>().Distinct(StringComparer.Ordinal);
 
     /// <summary>
     /// A column whose value grows whenever a row changes, such as updated_at ("watermark"): a backfill

@@ -9,14 +9,14 @@ namespace EngramBulkLoad.Validation;
 /// <summary>Streams a snapshot's rows in load order (parts in manifest order, rows in file order), one row group in memory at a time.</summary>
 internal static class SnapshotRows
 {
-    /// <summary>Every vector of every part that has a vectors file.</summary>
-    public static async IAsyncEnumerable<StagedVector> VectorsAsync(SnapshotStore snapshot, SnapshotManifest manifest, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Every vector of every part that has a vectors file, with the part's source name.</summary>
+    public static async IAsyncEnumerable<(string Source, StagedVector Vector)> VectorsAsync(SnapshotStore snapshot, SnapshotManifest manifest, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var part in manifest.Parts.Where(part => part.Files.Vectors is not null))
         {
             await foreach (var vector in ReadAsync(snapshot, PartCodecs.Vectors, part.Files.Vectors!, cancellationToken))
             {
-                yield return vector;
+                yield return (part.Source, vector);
             }
         }
     }

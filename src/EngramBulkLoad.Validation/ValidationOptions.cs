@@ -38,7 +38,12 @@ public sealed class ValidationOptions
     /// </summary>
     public bool SharedSpace { get; set; }
 
-    /// <summary>How near-duplicates are found (threshold 0.95 and Engram's Skip strategy by default).</summary>
+    /// <summary>
+    /// How near-duplicates are found (threshold 0.95 and Engram's KeepHighestConfidence by default). When its
+    /// <see cref="NearDuplicateOptions.ConfidenceBySource"/> is empty and an Engram client is given, the validator
+    /// uses the client's options instead (the confidences the loader sent, and strategy None when its
+    /// <c>deduplication</c> is "none").
+    /// </summary>
     public NearDuplicateOptions NearDuplicates { get; set; } = new();
 
     /// <summary>

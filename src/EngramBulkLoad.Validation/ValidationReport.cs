@@ -46,7 +46,7 @@ public sealed class ValidationReport
     public bool Passed => Checks.All(check => check.Status != CheckStatus.Failed);
 }
 
-/// <summary>Counts of one source over all its parts. Invariants: SourceRows = Staged + ExtractRejected + StandaloneEdges; Staged = Embedded + EmbedRejected; Embedded = Loaded + LoadRejected; Edges = Associations + AssociationsRejected.</summary>
+/// <summary>Counts of one source over all its parts. Invariants: SourceRows = Staged + ExtractRejected + StandaloneEdges; Staged = Embedded + EmbedRejected; Embedded = Loaded + LoadRejected; Edges = Associations + AssociationsRemapped + AssociationsRejected (of which EdgesRejectedMerged had an end Engram merged).</summary>
 public sealed record SourceReconciliation(
     string Source,
     int Parts,
@@ -61,7 +61,14 @@ public sealed record SourceReconciliation(
     long LoadRejected,
     long Edges,
     long Associations,
-    long AssociationsRejected);
+    long AssociationsRejected)
+{
+    /// <summary>Associations sent to the memory Engram holds in place of a merged end (engram.mergedEndpoints "remap").</summary>
+    public long AssociationsRemapped { get; init; }
+
+    /// <summary>Of <see cref="AssociationsRejected"/>, edges rejected because Engram merged an end (merged_endpoint, merged_self_loop).</summary>
+    public long EdgesRejectedMerged { get; init; }
+}
 
 /// <summary>Rejects of one source, stage and reason.</summary>
 /// <param name="Source">The source.</param>

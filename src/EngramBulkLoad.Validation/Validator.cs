@@ -30,7 +30,15 @@ public static class Validator
         ArgumentNullException.ThrowIfNull(time);
         options.Validate();
         var manifest = snapshot.ReadManifest();
-        var duplicates = await NearDuplicateFinder.ReadOrFindAsync(snapshot, options.NearDuplicates, time, cancellationToken);
+        // The confidences the loader sent decide which memory Engram keeps; the association phase predicted with them.
+        var nearDuplicates = options.NearDuplicates;
+        if (nearDuplicates.ConfidenceBySource.Count == 0 && engram is not null)
+        {
+            nearDuplicates = nearDuplicates.WithConfidences(engram.Options, manifest);
+            nearDuplicates.Strategy = engram.Options.Deduplication == "none" ? MergeStrategy.None : nearDuplicates.Strategy;
+        }
+
+        var duplicates = await NearDuplicateFinder.ReadOrFindAsync(snapshot, nearDuplicates, time, cancellationToken);
         var scan = await SnapshotScan.RunAsync(snapshot, manifest, options, NearDuplicateListing.ShownIds(duplicates.Groups), cancellationToken);
 
         var checks = new List<ValidationCheck>
@@ -84,7 +92,7 @@ public static class Validator
             Model = manifest.Model is { } model ? $"{model.Id} ({model.Kind}, {model.Dimension} dimensions)" : null,
             Shard = manifest.Shard,
             Checks = checks,
-            Sources = CountChecks.Sources(manifest),
+            Sources = CountChecks.Sources(manifest, scan.Rejects.Groups),
             Rejects = scan.Rejects.Groups,
             NearDuplicates = Summary(duplicates) with { Members = scan.Glimpses },
             Throughput = Throughput.Of(manifest),
@@ -108,12 +116,16 @@ public static class Validator
             ["candidatePairs"] = duplicates.CandidatePairs,
             ["verifiedPairs"] = duplicates.VerifiedPairs,
             ["recallAtThreshold"] = duplicates.RecallAtThreshold,
+            ["pairsNotCompared"] = duplicates.PairsNotCompared,
         };
         var examples = duplicates.Groups.Take(10).Select(group => string.Join(", ", group.Members.Select(member => member.Holds ? $"{member.MemoryId} (held)" : $"{member.MemoryId} -> {member.MergedInto}"))).ToList();
         var found = $"{duplicates.Groups.Count} groups of near-duplicates (cosine >= {duplicates.Options.Threshold}): {duplicates.Folded} of {duplicates.LoadableMemories} memories are expected to merge into another ({duplicates.ExactDuplicates} have the same text as an earlier one), so Engram should hold {duplicates.ExpectedHeld}. Pairs at exactly the threshold are found with probability {duplicates.RecallAtThreshold:0.00}; identical texts always.";
         if (!duplicates.Complete)
         {
-            return new ValidationCheck("near-duplicates", CheckStatus.Warning, $"{found} The analysis stopped at {duplicates.Options.MaxCandidatePairs} candidate pairs, so more merges may happen: raise maxCandidatePairs or bitsPerBand.", figures, examples);
+            var why = duplicates.PairsNotCompared > 0 && duplicates.CandidatePairs < duplicates.Options.MaxCandidatePairs
+                ? $"{duplicates.LargeBuckets} band buckets held too many similar vectors to compare all their pairs and {duplicates.PairsNotCompared} of their pairs were not compared in that band (another band may have compared them), so more merges may happen: raise bitsPerBand to make buckets smaller."
+                : $"The analysis stopped at {duplicates.Options.MaxCandidatePairs} candidate pairs, so more merges may happen: raise maxCandidatePairs or bitsPerBand.";
+            return new ValidationCheck("near-duplicates", CheckStatus.Warning, $"{found} {why}", figures, examples);
         }
 
         return new ValidationCheck("near-duplicates", duplicates.Folded == 0 ? CheckStatus.Passed : CheckStatus.Warning, duplicates.Folded == 0 ? found : $"{found} Not a failure: Engram merges these by design; listed so a lower count is read as a merge, not a loss.", figures, examples);

@@ -349,6 +349,20 @@ public sealed class MongoExtractionTests
         Assert.Contains("Remove \"_id\": 0", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"weightField\": \"w\"")]
+    [InlineData("\"element\": { \"id\": \"to\" }")]
+    public void Config_ReferenceSettingsTheSourceDoesNotRead_AreRefused(string setting)
+    {
+        var config = JobConfigLoader.Parse(
+            $$"""{ "migrationId": "mig", "sources": [ { "name": "mongo", "kind": "mongodb", "connectionString": "mongodb://db:27017", "database": "shop", "collections": [ { "collection": "a", "text": "body", "references": [ { "fields": "links", "references": "a", {{setting}} } ] } ] } ] }""",
+            "/tmp/m.json");
+
+        var error = Assert.Throws<ConfigException>(() => new MongoSourceFactory().Create(config.Sources[0], config.Extract, null));
+
+        Assert.Contains("which the MongoDB source does not read", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Config_TheSample_BuildsASourceWithItsCollections()
     {

@@ -18,7 +18,7 @@ internal static class PostgresSnapshotRun
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public static async Task<PostgresSnapshot> ExtractAsync(
-        string folder, string tables, ShardSpec? shard = null, bool backfill = false, int partSize = 50_000, int? failAfter = null, string? connectionString = null)
+        string folder, string tables, ShardSpec? shard = null, bool backfill = false, int partSize = 50_000, int? failAfter = null, string? connectionString = null, string? edgeTables = null)
     {
         var section = new JsonObject
         {
@@ -28,6 +28,11 @@ internal static class PostgresSnapshotRun
             ["connectionString"] = connectionString ?? new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Timezone = "UTC" }.ConnectionString,
             ["tables"] = JsonNode.Parse(tables),
         };
+        if (edgeTables is not null)
+        {
+            section["edges"] = JsonNode.Parse(edgeTables);
+        }
+
         var job = $$"""{ "migrationId": "pg-test", "snapshot": "{{folder}}", "extract": { "partSize": {{partSize}} }, "sources": [ {{section.ToJsonString()}} ] }""";
         var config = JobConfigLoader.Parse(job, Path.Combine(folder, "job.json"));
         var settings = config.Extract with { Backfill = backfill };

@@ -50,6 +50,21 @@ public sealed partial class ReportContentTests
     }
 
     [Fact]
+    public void StageRows_EdgesRemappedAndRejectedForMergedEnds_AssociateRowReconcilesAndSaysSo()
+    {
+        var source = new SourceReconciliation("crm", Parts: 1, PartsLoaded: 1, SourceRows: 20, Staged: 20, ExtractRejected: 0, StandaloneEdges: 0, Embedded: 20, EmbedRejected: 0, Loaded: 20, LoadRejected: 0, Edges: 10, Associations: 6, AssociationsRejected: 2)
+        {
+            AssociationsRemapped = 2,
+            EdgesRejectedMerged = 1,
+        };
+
+        var associate = StageRows.Of(source)[3];
+
+        Assert.Equal(Reconciliation.Yes, associate.State);
+        Assert.Equal(["associate", "10", "6", "2 (1 edges rejected: end merged)", "2 associations remapped (end merged by Engram)", "yes"], associate.Cells);
+    }
+
+    [Fact]
     public async Task Html_ThroughputOfThreeStages_OneChartPerStageWithItsPeakAndMean()
     {
         await using var snapshot = await ValidationSnapshot.CreateAsync(Token);

@@ -1,5 +1,6 @@
 using EngramBulkLoad.Engram;
 using EngramBulkLoad.Engram.TestServer;
+using EngramBulkLoad.Loading;
 
 namespace EngramBulkLoad.Validation.Tests;
 
@@ -67,4 +68,10 @@ internal static class TestSupport
         var norm = Math.Sqrt(vector.Sum(v => (double)v * v));
         return [.. vector.Select(v => (float)(v / norm))];
     }
+
+    public static Task<LoadReport> LoadAsync(ValidationSnapshot snapshot, EngramClient engram)
+        => LoadStage.RunAsync(snapshot.Store, engram, TimeProvider.System, null, Token).WaitAsync(TestTimeout, Token);
+
+    public static string Describe(ValidationReport report)
+        => string.Join("\n", report.Checks.Select(check => $"{check.Name}: {check.Status}: {check.Message} {string.Join("; ", check.Examples)}"));
 }

@@ -269,7 +269,7 @@ public sealed class ValidatorTests
         records.Add(ValidationSnapshot.Record("crm", "public.customers", "near-2", "a paraphrase of the paraphrase"));
         vectors.Add(At(vectors[^1], 0.97, seed: 2));
         await snapshot.AddPartAsync("public.customers", 0, records, Token, vectors);
-        var options = new ValidationOptions { SampleSize = 1000, NearDuplicates = { Strategy = strategy == DeduplicationStrategy.KeepHighestConfidence ? NearDuplicates.MergeStrategy.Skip : NearDuplicates.MergeStrategy.Replace } };
+        var options = new ValidationOptions { SampleSize = 1000, NearDuplicates = { Strategy = strategy == DeduplicationStrategy.KeepHighestConfidence ? NearDuplicates.MergeStrategy.KeepHighestConfidence : NearDuplicates.MergeStrategy.Replace } };
         await LoadAsync(snapshot, engram);
 
         var report = await ValidateAsync(snapshot, engram, options);
@@ -285,6 +285,39 @@ public sealed class ValidatorTests
         Assert.Equal(strategy == DeduplicationStrategy.KeepHighestConfidence ? records.Count - held : 0, recall.Figures["merged"]);
         Assert.Equal(2, report.NearDuplicates.Groups);
         Assert.Equal(2, report.NearDuplicates.ExactDuplicates);
+    }
+
+    [Fact]
+    public async Task RunAsync_NearDuplicatesAcrossSourcesOfDifferentConfidence_PredictsTheMemoryEngramHolds()
+    {
+        await using var server = await StartServerAsync();
+        await using var snapshot = await ValidationSnapshot.CreateAsync(Token);
+        await using var engram = EngramClient.Create(Options(server), TimeProvider.System);
+        var notes = ValidationSnapshot.Records("notes", "notes", 0, 12, seed: 50);
+        var crm = ValidationSnapshot.Records("crm", "public.customers", 0, 12, seed: 51);
+        var notesVectors = notes.Select((_, i) => Random(8000 + i)).ToList();
+        // Each crm record i < 4 is a near-duplicate of note i, loaded after it with a higher confidence (postgres
+        // 0.8 against jsonl 0.75 by default), so Engram replaces the note by it.
+        var crmVectors = crm.Select((_, i) => i < 4 ? At(notesVectors[i], 0.97, seed: 52 + i) : Random(9000 + i)).ToList();
+        await snapshot.AddPartAsync("notes", 0, notes, Token, notesVectors);
+        await snapshot.AddPartAsync("public.customers", 0, crm, Token, crmVectors);
+        await LoadAsync(snapshot, engram);
+
+        var report = await ValidateAsync(snapshot, engram, new ValidationOptions { SampleSize = 1000, RecallAll = true });
+
+        Assert.True(report.Passed, Describe(report));
+        Assert.Equal(20, server.Store.Count(Space));
+        Assert.Equal(20, report.NearDuplicates.ExpectedHeld);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.NotNull(server.Store.Find(Space, crm[i].MemoryId));
+            Assert.Null(server.Store.Find(Space, notes[i].MemoryId));
+        }
+
+        var saved = await NearDuplicates.NearDuplicateFinder.ReadAsync(snapshot.Store, Token);
+        Assert.Equal(
+            crm.Take(4).Select(record => record.MemoryId).Order(StringComparer.Ordinal),
+            saved!.Groups.Select(group => Assert.Single(group.Held)).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -364,9 +397,6 @@ public sealed class ValidatorTests
         return [.. customers0, .. customers1, .. notes];
     }
 
-    private static Task<LoadReport> LoadAsync(ValidationSnapshot snapshot, EngramClient engram)
-        => LoadStage.RunAsync(snapshot.Store, engram, TimeProvider.System, null, Token).WaitAsync(TestTimeout, Token);
-
     private static Task<ValidationReport> ValidateAsync(ValidationSnapshot snapshot, EngramClient? engram, ValidationOptions options)
         => Validator.RunAsync(snapshot.Store, engram, options, TimeProvider.System, Token).WaitAsync(TestTimeout, Token);
 
@@ -379,7 +409,4 @@ public sealed class ValidatorTests
     }
 
     private static ValidationCheck Check(ValidationReport report, string name) => report.Checks.Single(check => check.Name == name);
-
-    private static string Describe(ValidationReport report)
-        => string.Join("\n", report.Checks.Select(check => $"{check.Name}: {check.Status}: {check.Message} {string.Join("; ", check.Examples)}"));
 }

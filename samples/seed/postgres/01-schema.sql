@@ -21,7 +21,8 @@ CREATE TABLE projects (
     lead       text NOT NULL REFERENCES people (id) DEFERRABLE INITIALLY DEFERRED,
     started_at timestamptz NOT NULL,
     summary    text NOT NULL,
-    depends_on text REFERENCES projects (id) DEFERRABLE INITIALLY DEFERRED
+    depends_on text REFERENCES projects (id) DEFERRABLE INITIALLY DEFERRED,
+    depends_on_weight double precision CHECK (depends_on_weight BETWEEN 0 AND 1)  -- how strongly, when it depends
 );
 
 CREATE TABLE project_members (

@@ -9,7 +9,7 @@
 \cd :seed_dir
 BEGIN;
 \copy people (id, name, role, team, city, joined_at, bio, reports_to, mentored_by) FROM 'people.csv' WITH (FORMAT csv, HEADER true)
-\copy projects (id, name, goal, status, lead, started_at, summary, depends_on) FROM 'projects.csv' WITH (FORMAT csv, HEADER true)
+\copy projects (id, name, goal, status, lead, started_at, summary, depends_on, depends_on_weight) FROM 'projects.csv' WITH (FORMAT csv, HEADER true)
 \copy project_members (project_id, person_id) FROM 'project_members.csv' WITH (FORMAT csv, HEADER true)
 \copy articles (id, title, body, kind, product, team, author, published_at, tags, views, helpful_ratio, duplicate_of) FROM 'articles.csv' WITH (FORMAT csv, HEADER true)
 \copy article_links (from_id, to_id, type, weight) FROM 'article_links.csv' WITH (FORMAT csv, HEADER true)

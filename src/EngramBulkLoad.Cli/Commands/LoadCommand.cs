@@ -46,11 +46,11 @@ internal static class LoadCommand
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"Engram: {report.Preflight.Address}, space '{report.Preflight.MemorySpaceId}', {(report.Preflight.Authenticated ? "authenticated" : "no API key")}, {report.Preflight.HealthSummary}"));
-        output.WriteLine(string.Create(c, $"This run: {report.RecordsLoaded} loaded, {report.RecordsRejected} rejected in {report.Parts.Count} parts ({report.PartsAlreadyLoaded} already loaded); {report.AssociationsLoaded} associations, {report.AssociationsRejected} edges rejected; {report.Batches} batches, {report.Retries} retries, {report.Isolations} isolated records, {report.PressurePauses} pressure pauses, {report.Elapsed.TotalSeconds:F1} s."));
-        output.WriteLine("source | embedded | loaded | rejected | associations | edges rejected | reconciles");
+        output.WriteLine(string.Create(c, $"This run: {report.RecordsLoaded} loaded, {report.RecordsRejected} rejected in {report.Parts.Count} parts ({report.PartsAlreadyLoaded} already loaded); {report.AssociationsLoaded} associations, {report.AssociationsRemapped} remapped to a memory Engram holds in place of a merged end, {report.AssociationsRejected} edges rejected; {report.Batches} batches, {report.Retries} retries, {report.Isolations} isolated records, {report.PressurePauses} pressure pauses, {report.Elapsed.TotalSeconds:F1} s."));
+        output.WriteLine("source | embedded | loaded | rejected | associations | associations remapped | edges rejected | reconciles");
         foreach (var source in report.Sources)
         {
-            output.WriteLine(string.Create(c, $"{source.Source} | {source.Embedded} | {source.Loaded} | {source.Rejected} | {source.Associations} | {source.AssociationsRejected} | {(source.Reconciles ? "yes" : "NO")}"));
+            output.WriteLine(string.Create(c, $"{source.Source} | {source.Embedded} | {source.Loaded} | {source.Rejected} | {source.Associations} | {source.AssociationsRemapped} | {source.AssociationsRejected} | {(source.Reconciles ? "yes" : "NO")}"));
         }
 
         if (report.PartsNotEmbedded > 0)

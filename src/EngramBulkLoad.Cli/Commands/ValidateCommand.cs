@@ -49,8 +49,8 @@ internal static class ValidateCommand
 
     private static readonly Option<MergeStrategy> Strategy = new("--merge-strategy")
     {
-        Description = "What Engram does with a near-duplicate (cosine >= 0.95): Skip (Engram's default with equal confidences) keeps the first, Replace keeps the last, None: the Engram does not deduplicate (expected count = loaded count).",
-        DefaultValueFactory = _ => MergeStrategy.Skip,
+        Description = "What Engram does with a near-duplicate (cosine >= 0.95): KeepHighestConfidence (Engram's default; the confidences are the engram section's, per source kind) keeps the one of higher confidence, the first of equals; Skip always keeps the first, Replace the last; None: the Engram does not deduplicate (expected count = loaded count).",
+        DefaultValueFactory = _ => MergeStrategy.KeepHighestConfidence,
     };
 
     public static Command Create(CliContext context)
@@ -106,7 +106,15 @@ internal static class ValidateCommand
                 throw ErrorFactory.Snapshot(store.Folder, $"the folder holds migration '{store.MigrationId}', not '{config.MigrationId}'. Pass --migration-id {store.MigrationId}, or point --snapshot at that migration's folder.");
             }
 
-            await using var engram = parse.GetValue(NoEngram) ? null : EngramClient.Create(EngramCommandSupport.Options(config, parse), context.Time);
+            // The confidences of the engram section decide which near-duplicate Engram keeps, with or without --no-engram.
+            var engramOptions = EngramCommandSupport.Options(config, parse);
+            options.NearDuplicates = options.NearDuplicates.WithConfidences(engramOptions, store.ReadManifest());
+            if (engramOptions.Deduplication == "none" && parse.GetResult(Strategy) is null or { Implicit: true })
+            {
+                // engram.deduplication "none": every memory is held, unless --merge-strategy says otherwise.
+                options.NearDuplicates.Strategy = MergeStrategy.None;
+            }
+            await using var engram = parse.GetValue(NoEngram) ? null : EngramClient.Create(engramOptions, context.Time);
             var report = await RunAsync(context, store, engram, options, parse.GetValue(Report), cancellationToken);
             return report.Passed ? ExitCodes.Success : ExitCodes.ValidationFailed;
         });

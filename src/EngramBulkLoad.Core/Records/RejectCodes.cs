@@ -30,6 +30,12 @@ public static class RejectCodes
     /// <summary>An edge names a record that is not in the snapshot or was not loaded.</summary>
     public const string MissingEndpoint = "missing_endpoint";
 
+    /// <summary>An edge's end is a near-duplicate that Engram merged into another memory, and engram.mergedEndpoints is "reject".</summary>
+    public const string MergedEndpoint = "merged_endpoint";
+
+    /// <summary>Both ends of an edge are held by Engram as one memory (near-duplicates merged): the association would join a memory to itself.</summary>
+    public const string MergedSelfLoop = "merged_self_loop";
+
     /// <summary>A vector has the wrong dimension or non-finite values.</summary>
     public const string BadVector = "bad_vector";
 

@@ -129,4 +129,10 @@ public sealed class PartCounts
     public long? Associations { get; set; }
 
     public long? AssociationsRejected { get; set; }
+
+    /// <summary>
+    /// Edges sent to the memory Engram holds in place of an end it merged away (engram.mergedEndpoints "remap"); not
+    /// in <see cref="Associations"/>. Edges = associations + remapped + rejected. Null in manifests written before it existed (0).
+    /// </summary>
+    public long? AssociationsRemapped { get; set; }
 }

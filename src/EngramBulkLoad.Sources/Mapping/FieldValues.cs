@@ -50,6 +50,31 @@ public static class FieldValues
     }
 
     /// <summary>
+    /// The value as a relationship weight: a number, or text that parses as one (invariant culture). Null is no
+    /// weight (true, null); anything else that is not a finite number is false, so the caller can say so.
+    /// </summary>
+    public static bool TryWeight(object? value, out double? weight)
+    {
+        weight = value switch
+        {
+            null or DBNull => null,
+            double d => d,
+            float f => f,
+            decimal m => (double)m,
+            long or int or short or byte => Convert.ToDouble(value, CultureInfo.InvariantCulture),
+            JsonElement { ValueKind: JsonValueKind.Null } => null,
+            JsonElement { ValueKind: JsonValueKind.Number } element => element.GetDouble(),
+            JsonElement { ValueKind: JsonValueKind.String } element => Parse(element.GetString()),
+            string s => Parse(s),
+            _ => double.NaN,
+        };
+        return weight is null || double.IsFinite(weight.Value);
+
+        static double Parse(string? text)
+            => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : double.NaN;
+    }
+
+    /// <summary>
     /// The value as a point in time. Times without a zone are taken as UTC. An <see cref="InfiniteTime"/> is no
     /// point in time: null, and true (the caller notes it; the record is kept without a time).
     /// </summary>

@@ -46,6 +46,7 @@ public sealed class MappingOptions
         => Key.Concat(TextFields)
             .Concat(Timestamp is null ? [] : [Timestamp])
             .Concat(References.SelectMany(reference => reference.Fields))
+            .Concat(References.Select(reference => reference.WeightField).OfType<string>())
             .Concat(MetadataInclude.Where(field => field != "*"))
             .Distinct(StringComparer.Ordinal);
 }
@@ -64,4 +65,26 @@ public sealed class ReferenceMapping
 
     /// <summary>The relationship's weight, if the config gives one; the loader defaults and clamps it.</summary>
     public double? Weight { get; init; }
+
+    /// <summary>A field of the row holding the relationship's weight ("weightField"), which then replaces <see cref="Weight"/> where it is not null.</summary>
+    public string? WeightField { get; init; }
+
+    /// <summary>How the objects of an array-valued reference name the key, relation and weight of each edge ("element"); null when the elements are keys.</summary>
+    public ReferenceElement? Element { get; init; }
+}
+
+/// <summary>
+/// The fields of each object in a reference that holds an array of objects, such as
+/// "links": [{"to": "kb-2", "type": "references", "weight": 0.7}]: one edge per object.
+/// </summary>
+public sealed class ReferenceElement
+{
+    /// <summary>The object's field holding the referenced record's key ("id"). Required.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The object's field holding the relationship type ("relation"); where absent or empty, the reference's relation applies.</summary>
+    public string? Relation { get; init; }
+
+    /// <summary>The object's field holding the weight ("weight"); where absent or null, the reference's weight applies.</summary>
+    public string? Weight { get; init; }
 }

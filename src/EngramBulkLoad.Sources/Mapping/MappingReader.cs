@@ -88,9 +88,28 @@ public static class MappingReader
             Collection = collection,
             Relation = node.OptionalString("relation") ?? collection,
             Weight = node.OptionalDouble("weight", double.NegativeInfinity, double.PositiveInfinity),
+            WeightField = node.OptionalString("weightField"),
+            Element = node.OptionalObject("element") is { } element ? ReadElement(element) : null,
         };
+        if (reference.Element is not null && fields.Count != 1)
+        {
+            throw ErrorFactory.Config(node.At("element"), $"needs one field holding the array of objects; the reference names {fields.Count}.", "Name the array field alone, e.g. \"fields\": \"links\".");
+        }
+
         node.RejectUnknown();
         return reference;
+    }
+
+    private static ReferenceElement ReadElement(ConfigNode node)
+    {
+        var element = new ReferenceElement
+        {
+            Id = node.RequiredString("id", "Name each object's field holding the referenced key, e.g. \"element\": { \"id\": \"to\", \"relation\": \"type\", \"weight\": \"weight\" }."),
+            Relation = node.OptionalString("relation"),
+            Weight = node.OptionalString("weight"),
+        };
+        node.RejectUnknown();
+        return element;
     }
 
     private static MemoryKind ParseKind(string text, string path)

@@ -16,6 +16,7 @@ public sealed class RecordMapper
     private readonly string _source;
     private readonly string _collection;
     private readonly MappingOptions _options;
+    private readonly ReferenceEdges _references;
     private readonly HashSet<string> _textFields;
     private readonly HashSet<string> _excluded;
     private readonly HashSet<string>? _included;
@@ -30,6 +31,7 @@ public sealed class RecordMapper
         _source = source;
         _collection = collection;
         _options = options;
+        _references = new ReferenceEdges(sourceKind, source, collection);
         _textFields = new HashSet<string>(options.TextFields, StringComparer.Ordinal);
         _excluded = new HashSet<string>(options.MetadataExclude, StringComparer.Ordinal);
         _included = options.MetadataInclude.Contains("*") ? null : new HashSet<string>(options.MetadataInclude, StringComparer.Ordinal);
@@ -93,9 +95,19 @@ public sealed class RecordMapper
                 $"timestamp field '{timestampField}' holds '{Describe(row.Get(timestampField))}', expected a date-time (ISO 8601, a timestamp column, or Unix seconds). Fix the value or drop the timestamp mapping.");
         }
 
+        IReadOnlyList<StagedEdge> edges = [];
+        if (_options.References.Count > 0)
+        {
+            edges = _references.Of(_options.References, row, memoryId, key, out var edgeProblem);
+            if (edgeProblem is not null)
+            {
+                return Reject(position, key, memoryId, RejectCodes.Malformed, edgeProblem);
+            }
+        }
+
         var metadata = MetadataJson.Write(row, _includeInMetadata);
         var record = new StagedRecord(memoryId, _source, _sourceKind, _collection, key, content, ContentHash.Of(content), timestamp, _options.Kind, null, metadata);
-        var item = SourceItem.ForRecord(position, record, EdgesOf(row, memoryId, key));
+        var item = SourceItem.ForRecord(position, record, edges);
         if (_options.Timestamp is { } field && row.Get(field) is InfiniteTime infinite)
         {
             item.Note = $"timestamp field '{field}' is {infinite.Text}, which is no point in time: the memory has no time ({infinite.Text} is kept in its metadata)";
@@ -188,31 +200,6 @@ public sealed class RecordMapper
         }
 
         return text;
-    }
-
-    private IReadOnlyList<StagedEdge> EdgesOf(FieldRow row, string memoryId, string key)
-    {
-        if (_options.References.Count == 0)
-        {
-            return [];
-        }
-
-        var edges = new List<StagedEdge>(_options.References.Count);
-        foreach (var reference in _options.References)
-        {
-            var values = reference.Fields.Select(row.Get).ToArray();
-            if (SourceKey.Format(values) is not { } targetKey)
-            {
-                continue; // A NULL foreign key means "no relationship", not a broken one.
-            }
-
-            var target = MemoryIdentity.ForRecord(_sourceKind, _source, reference.Collection, targetKey);
-            edges.Add(new StagedEdge(
-                MemoryIdentity.ForEdge(memoryId, target, reference.Relation), _source, memoryId, target, reference.Relation, reference.Weight,
-                $"{_collection} key {key}", $"{reference.Collection} key {targetKey}"));
-        }
-
-        return edges;
     }
 
     private static string Describe(object? value)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EngramBulkLoad.Records;
 using EngramBulkLoad.Snapshot.Manifest;
 using EngramBulkLoad.Validation.Scan;
 
@@ -12,7 +13,8 @@ namespace EngramBulkLoad.Validation.Checks;
 /// </summary>
 internal static class CountChecks
 {
-    public static IReadOnlyList<SourceReconciliation> Sources(SnapshotManifest manifest)
+    /// <summary>Counts per source; <paramref name="rejects"/> (the scan's reject groups) tell the edges rejected because Engram merged an end.</summary>
+    public static IReadOnlyList<SourceReconciliation> Sources(SnapshotManifest manifest, IReadOnlyList<RejectGroup> rejects)
         => [.. manifest.Parts
             .GroupBy(part => part.Source, StringComparer.Ordinal)
             .OrderBy(group => group.Key, StringComparer.Ordinal)
@@ -30,7 +32,13 @@ internal static class CountChecks
                 group.Sum(part => part.Counts.LoadRejected ?? 0),
                 group.Sum(part => part.Counts.Edges),
                 group.Sum(part => part.Counts.Associations ?? 0),
-                group.Sum(part => part.Counts.AssociationsRejected ?? 0)))];
+                group.Sum(part => part.Counts.AssociationsRejected ?? 0))
+            {
+                AssociationsRemapped = group.Sum(part => part.Counts.AssociationsRemapped ?? 0),
+                EdgesRejectedMerged = rejects
+                    .Where(reject => reject.Source == group.Key && reject.Code is RejectCodes.MergedEndpoint or RejectCodes.MergedSelfLoop)
+                    .Sum(reject => reject.Count),
+            })];
 
     public static ValidationCheck Reconcile(SnapshotManifest manifest, SnapshotScan scan, int maxExamples, bool expectLoaded)
     {
@@ -71,7 +79,7 @@ internal static class CountChecks
             Expect(problems, name, "load rejects = memory rows in its load rejects file", counts.LoadRejected ?? 0, rows.LoadMemoryRejects);
         }
 
-        var sources = Sources(manifest);
+        var sources = Sources(manifest, scan.Rejects.Groups);
         var figures = new Dictionary<string, double>
         {
             ["parts"] = manifest.Parts.Count,
@@ -124,7 +132,7 @@ internal static class CountChecks
                 continue;
             }
 
-            Expect(problems, name, "edges = associations + edge rejects", counts.Edges, counts.Associations.Value + (counts.AssociationsRejected ?? 0));
+            Expect(problems, name, "edges = associations + remapped + edge rejects", counts.Edges, counts.Associations.Value + (counts.AssociationsRemapped ?? 0) + (counts.AssociationsRejected ?? 0));
             Expect(problems, name, "edge rejects = edge rows in its load rejects file", counts.AssociationsRejected ?? 0, scan.Rows[part].LoadEdgeRejects);
         }
 
@@ -134,6 +142,7 @@ internal static class CountChecks
         {
             ["edges"] = edges,
             ["associations"] = manifest.Parts.Sum(part => part.Counts.Associations ?? 0),
+            ["associationsRemapped"] = manifest.Parts.Sum(part => part.Counts.AssociationsRemapped ?? 0),
             ["edgesRejected"] = manifest.Parts.Sum(part => part.Counts.AssociationsRejected ?? 0),
             ["edgesPending"] = pending,
         };
@@ -141,7 +150,7 @@ internal static class CountChecks
         // Without a load (a vectors-only run) edges wait for the load stage; "4000 = 0 + 0" would read as a loss.
         var (pendingTerm, pendingNote) = pending == 0 ? (string.Empty, string.Empty) : (" + edges pending", $" + {pending} not loaded yet (they become associations when load runs)");
         return problems.Count == 0
-            ? new ValidationCheck("relationships preserved", CheckStatus.Passed, string.Create(CultureInfo.InvariantCulture, $"Edges in = associations out + edge rejects{pendingTerm}: {edges} = {figures["associations"]} + {figures["edgesRejected"]}{pendingNote}."), figures, [])
+            ? new ValidationCheck("relationships preserved", CheckStatus.Passed, string.Create(CultureInfo.InvariantCulture, $"Edges in = associations out + associations remapped to the memory Engram holds in place of a merged end + edge rejects{pendingTerm}: {edges} = {figures["associations"]} + {figures["associationsRemapped"]} + {figures["edgesRejected"]}{pendingNote}."), figures, [])
             : new ValidationCheck(
                 "relationships preserved",
                 CheckStatus.Failed,

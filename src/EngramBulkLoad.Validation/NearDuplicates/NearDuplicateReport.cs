@@ -38,10 +38,16 @@ public sealed class NearDuplicateReport
     /// <summary>Candidate pairs from the LSH buckets that passed the signature pre-filter and were compared exactly.</summary>
     public long CandidatePairs { get; init; }
 
+    /// <summary>Band buckets too large for the comparison budget (128 a vector and band), in which each member was compared with its next 128 in another band's order only.</summary>
+    public long LargeBuckets { get; init; }
+
+    /// <summary>Pairs of those large buckets that were not compared in that band (another band may have compared them); above 0 the analysis is not <see cref="Complete"/>.</summary>
+    public long PairsNotCompared { get; init; }
+
     /// <summary>Candidate pairs whose exact cosine reached the threshold.</summary>
     public long VerifiedPairs { get; init; }
 
-    /// <summary>False when <see cref="NearDuplicateOptions.MaxCandidatePairs"/> was reached and some buckets were not searched.</summary>
+    /// <summary>False when <see cref="NearDuplicateOptions.MaxCandidatePairs"/> was reached and some buckets were not searched, or when a large bucket left pairs out (<see cref="PairsNotCompared"/>).</summary>
     public bool Complete { get; init; }
 
     /// <summary>Probability of finding a pair at exactly the threshold (identical texts: always found).</summary>

@@ -9,9 +9,16 @@ namespace EngramBulkLoad.Validation.NearDuplicates;
 /// </summary>
 internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? modelDimension)
 {
-    // Within one bucket each vector is paired with the next 16: a bucket of many near-identical vectors
-    // stays linear in size, and its members still end up connected through the chain of verified pairs.
-    private const int BucketWindow = 16;
+    // Signature comparisons allowed per distinct vector and band, on average over the analysis. A bucket has every
+    // pair compared while the budget lasts, so a cluster of hundreds of near-duplicates is searched exactly (the merge
+    // replay needs the pair of each member with the one Engram holds, not a chain through neighbours; a fixed window
+    // of 16 lost such pairs). A bucket the budget cannot pay for (thousands of near-identical vectors, or bands too
+    // short for the corpus) is ordered by the next band's bits, so that vectors close enough to share that band too
+    // sit together, and each member is compared with its next BucketWindow only; the pairs it leaves out are counted
+    // (PairsNotCompared) and make the analysis incomplete. Time stays linear: at most 2 x ComparisonsPerVector
+    // comparisons a vector and band in all.
+    private const int ComparisonsPerVector = 128;
+    private const int BucketWindow = 128;
 
     private readonly HashSet<long> _repeatedRows = [];
     // Per memory: its distinct vector, or -1 when Engram cannot take its vector.
@@ -19,6 +26,9 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
     // Per distinct vector: its first memory, and how many memories share its text.
     private readonly List<int> _memoryOfDistinct = [];
     private readonly List<int> _textCopies = [];
+    // Per memory: the index of its source in _sources (two bytes a memory), for the confidence Engram compares.
+    private readonly List<ushort> _sourceOfMemory = [];
+    private readonly List<string> _sources = [];
     private readonly CandidatePairs _candidates = new(options.MaxCandidatePairs);
     private readonly Dictionary<long, double> _verified = new(PairKeyComparer.Instance);
     // Memory ids of the members of groups only (same text, or a verified pair), not of every candidate.
@@ -29,18 +39,21 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
     private long _rows;
     private long _unloadable;
     private long _exactDuplicates;
+    private long _pairsNotCompared;
+    private long _comparisonsLeft;
+    private int _largeBuckets;
     private bool _complete = true;
 
     public bool NeedsVerification => _candidates.Count > 0 || _exactDuplicates > 0;
 
     /// <summary>First pass: memory ids, exact duplicates by content hash, a signature per distinct vector.</summary>
-    public async Task IndexAsync(IAsyncEnumerable<StagedVector> vectors, CancellationToken cancellationToken)
+    public async Task IndexAsync(IAsyncEnumerable<(string Source, StagedVector Vector)> vectors, CancellationToken cancellationToken)
     {
         // These two sets are the largest structures of the first pass; they are dropped when it ends.
         var seenIds = new HashSet<UInt128>();
         var distinctByText = new Dictionary<UInt128, int>();
         float[]? scratch = null;
-        await foreach (var vector in vectors.WithCancellation(cancellationToken))
+        await foreach (var (source, vector) in vectors.WithCancellation(cancellationToken))
         {
             var row = _rows++;
             if (!seenIds.Add(CompactKeys.OfMemoryId(vector.MemoryId)))
@@ -49,6 +62,7 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
                 continue;
             }
 
+            _sourceOfMemory.Add(SourceIndex(source));
             _dimension ??= vector.Vector.Length;
             if (vector.Vector.Length != _dimension || !(VectorChecks.Norm(vector.Vector) > 0))
             {
@@ -89,6 +103,8 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         var count = _signatures.Count;
         var keys = new uint[count];
         var order = new int[count];
+        var secondKeys = new uint[BucketWindow * 2];
+        _comparisonsLeft = (long)ComparisonsPerVector * count * options.Bands;
         var cutoff = HammingCutoff(_hyperplanes.Bits, options.Threshold);
         for (var band = 0; band < options.Bands && _complete; band++)
         {
@@ -108,12 +124,25 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
                     end++;
                 }
 
-                AddBucket(order.AsSpan(start, end - start), cutoff);
+                var members = order.AsSpan(start, end - start);
+                long m = members.Length;
+                var window = m - 1;
+                if (m * (m - 1) / 2 > _comparisonsLeft && m > BucketWindow + 1)
+                {
+                    OrderByBand(members, (band + 1) % options.Bands, ref secondKeys);
+                    window = BucketWindow;
+                    // The bucket's pairs less those within the window: m(m-1)/2 - (W(m-W) + W(W-1)/2).
+                    _pairsNotCompared += (m * (m - 1) / 2) - ((window * (m - window)) + (window * (window - 1) / 2));
+                    _largeBuckets++;
+                }
+
+                _comparisonsLeft = Math.Max(0, _comparisonsLeft - ((window * (m - window)) + (window * (window - 1) / 2)));
+                AddBucket(members, (int)window, cutoff);
             }
         }
 
         _candidates.Seal();
-        _complete &= !_candidates.Full;
+        _complete &= !_candidates.Full && _pairsNotCompared == 0;
 
         // The signatures are not needed past this point; dropping them leaves the second pass 128 bytes a vector lighter.
         _signatures = null;
@@ -124,7 +153,7 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
     /// that a later candidate still needs waits in <paramref name="spillFolder"/> (see <see cref="WaitingVectors"/>);
     /// in memory there are two numbers per distinct vector.
     /// </summary>
-    public async Task VerifyAsync(IAsyncEnumerable<StagedVector> vectors, string spillFolder, CancellationToken cancellationToken)
+    public async Task VerifyAsync(IAsyncEnumerable<(string Source, StagedVector Vector)> vectors, string spillFolder, CancellationToken cancellationToken)
     {
         // Pairs are sorted by second member, so the last pair naming a vector first is its last partner.
         var lastPartner = new int[_memoryOfDistinct.Count];
@@ -141,7 +170,7 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         var next = 0;
         long row = -1;
         var memory = -1;
-        await foreach (var vector in vectors.WithCancellation(cancellationToken))
+        await foreach (var (_, vector) in vectors.WithCancellation(cancellationToken))
         {
             row++;
             if (_repeatedRows.Contains(row))
@@ -217,6 +246,8 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
             UnloadableMemories = _unloadable,
             ExactDuplicates = _exactDuplicates,
             CandidatePairs = _candidates.Count,
+            LargeBuckets = _largeBuckets,
+            PairsNotCompared = _pairsNotCompared,
             VerifiedPairs = _verified.Count,
             Complete = _complete,
             RecallAtThreshold = options.EstimatedRecall(options.Threshold),
@@ -227,11 +258,29 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         };
     }
 
-    private void AddBucket(ReadOnlySpan<int> members, int cutoff)
+    /// <summary>Sorts a large bucket's members by the bits of another band (the bucket's own bits are all equal).</summary>
+    private void OrderByBand(Span<int> members, int band, ref uint[] keys)
+    {
+        if (keys.Length < members.Length)
+        {
+            keys = new uint[members.Length];
+        }
+
+        var span = keys.AsSpan(0, members.Length);
+        for (var i = 0; i < members.Length; i++)
+        {
+            span[i] = HyperplaneSignatures.Slice(_signatures!.Get(members[i]), band * options.BitsPerBand, options.BitsPerBand);
+        }
+
+        span.Sort(members);
+    }
+
+    /// <summary>Compares each member with the next <paramref name="window"/> members; a pair close enough in signature becomes a candidate.</summary>
+    private void AddBucket(ReadOnlySpan<int> members, int window, int cutoff)
     {
         for (var a = 0; a < members.Length; a++)
         {
-            for (var b = a + 1; b < members.Length && b <= a + BucketWindow; b++)
+            for (var b = a + 1; b < members.Length && b <= a + window; b++)
             {
                 if (HyperplaneSignatures.Hamming(_signatures!.Get(members[a]), _signatures.Get(members[b])) > cutoff)
                 {
@@ -286,11 +335,13 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
             return x == y ? 1.0 : _verified.TryGetValue(Pair(Math.Min(x, y), Math.Max(x, y)), out var cosine) ? cosine : null;
         }
 
+        float ConfidenceOf(int memory) => options.ConfidenceOf(_sources[_sourceOfMemory[memory]]);
+
         var groups = new List<NearDuplicateGroup>();
         foreach (var component in _ids.Keys.GroupBy(Find).Where(component => component.Count() > 1).OrderBy(component => component.Min()))
         {
             var members = component.Order().ToList();
-            var merged = MergeSimulation.Run(members, CosineOf, options.Strategy);
+            var merged = MergeSimulation.Run(members, CosineOf, ConfidenceOf, options.Strategy);
             var clique = members.Count <= 64 && members.Select((a, i) => members.Skip(i + 1).All(b => Similar(a, b))).All(all => all);
             groups.Add(new NearDuplicateGroup([.. members.Select((memory, i) =>
             {
@@ -305,6 +356,19 @@ internal sealed class NearDuplicateScan(NearDuplicateOptions options, int? model
         }
 
         return groups;
+    }
+
+    private ushort SourceIndex(string source)
+    {
+        // Parts come source by source, so the last source is nearly always the one.
+        var index = _sources.Count > 0 && _sources[^1] == source ? _sources.Count - 1 : _sources.IndexOf(source);
+        if (index < 0)
+        {
+            index = _sources.Count;
+            _sources.Add(source);
+        }
+
+        return checked((ushort)index);
     }
 
     /// <summary>Largest Hamming distance kept: the threshold's expected distance plus four standard deviations.</summary>

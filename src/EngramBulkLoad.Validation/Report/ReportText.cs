@@ -38,5 +38,5 @@ internal static class ReportText
 
     public static string NearDuplicateSummary(NearDuplicateSummary n)
         => string.Create(CultureInfo.InvariantCulture,
-            $"Engram merges a memory within cosine {n.Threshold} of one it holds ({n.Strategy}). {n.Groups:N0} groups; {n.Folded:N0} of {n.LoadableMemories:N0} memories expected to merge ({n.ExactDuplicates:N0} identical texts); expected held {n.ExpectedHeld:N0} (any load order: {n.ExpectedHeldLow:N0} to {n.ExpectedHeldHigh:N0}). Recall of the search at the threshold: {n.RecallAtThreshold:0.00}{(n.Complete ? string.Empty : "; incomplete (candidate limit reached)")}.");
+            $"Engram merges a memory within cosine {n.Threshold} of one it holds ({n.Strategy}). {n.Groups:N0} groups; {n.Folded:N0} of {n.LoadableMemories:N0} memories expected to merge ({n.ExactDuplicates:N0} identical texts); expected held {n.ExpectedHeld:N0} (any load order: {n.ExpectedHeldLow:N0} to {n.ExpectedHeldHigh:N0}). Recall of the search at the threshold: {n.RecallAtThreshold:0.00}{(n.Complete ? string.Empty : "; incomplete (candidate limit reached, or buckets too large to compare every pair: see the near-duplicates check)")}.");
 }

@@ -23,11 +23,12 @@ internal static class StageRows
             Row("extract", "source rows to staged records", s.SourceRows, s.Staged, s.ExtractRejected, s.StandaloneEdges, "standalone edges", pending: false, s),
             Row("embed", "staged records to vectors", s.Staged, s.Embedded, s.EmbedRejected, 0, null, pending, s),
             Row("load", "vectors to memories sent to Engram", s.Embedded, s.Loaded, s.LoadRejected, 0, null, pending, s),
-            Row("associate", "edges to associations", s.Edges, s.Associations, s.AssociationsRejected, 0, null, pending, s),
+            // Remapped: sent to the memory Engram holds in place of an end it merged into a near-duplicate, not to the edge's own ends.
+            Row("associate", "edges to associations", s.Edges, s.Associations, s.AssociationsRejected, s.AssociationsRemapped, "associations remapped (end merged by Engram)", pending, s, s.EdgesRejectedMerged == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"{s.EdgesRejectedMerged:N0} edges rejected: end merged")),
         ];
     }
 
-    private static StageRow Row(string stage, string meaning, long @in, long @out, long rejected, long setAside, string? setAsideWhat, bool pending, SourceReconciliation s)
+    private static StageRow Row(string stage, string meaning, long @in, long @out, long rejected, long setAside, string? setAsideWhat, bool pending, SourceReconciliation s, string? rejectedNote = null)
     {
         var c = CultureInfo.InvariantCulture;
         var accounted = @out + rejected + setAside;
@@ -37,7 +38,7 @@ internal static class StageRows
                 ? (Reconciliation.NotYet, string.Create(c, $"not yet: {s.PartsLoaded} of {s.Parts} parts loaded"))
                 : (Reconciliation.No, string.Create(c, $"no: {@in:N0} in, {accounted:N0} accounted for ({(accounted > @in ? "+" : string.Empty)}{accounted - @in:N0})"));
         var aside = setAside == 0 ? "0" : string.Create(c, $"{setAside:N0} {setAsideWhat}");
-        return new StageRow(stage, meaning, state, [stage, @in.ToString("N0", c), @out.ToString("N0", c), rejected.ToString("N0", c), aside, verdict]);
+        return new StageRow(stage, meaning, state, [stage, @in.ToString("N0", c), @out.ToString("N0", c), rejectedNote is null ? rejected.ToString("N0", c) : string.Create(c, $"{rejected:N0} ({rejectedNote})"), aside, verdict]);
     }
 }
 
