@@ -231,7 +231,9 @@ public sealed class AdmissionTests
     {
         var inference = new FakeInference();
         inference.Gate.Reset();
-        await using var batcher = NewBatcher(inference, new BatchingOptions { TokenBudget = 10_000, MaxBatchTexts = 4, SortWindow = 4, MaxPaddingShare = 1 });
+        // An hour's deadline: the gated first batch teaches a rate as slow as the gate was held (seconds on a busy CI
+        // machine), at which the 24 queued texts would be dropped as unable to finish in 30 s; order is this test's subject.
+        await using var batcher = NewBatcher(inference, new BatchingOptions { TokenBudget = 10_000, MaxBatchTexts = 4, SortWindow = 4, MaxPaddingShare = 1, MaxLatency = TimeSpan.FromHours(1) });
         var blocker = Submit(batcher, [Text(0, 4)]);
         await inference.Entered.Task.DefaultTimeout();
         // Three requests of eight texts, lengths spread so that a length-sorted window across all of them
